@@ -1,0 +1,265 @@
+"""Validate an audit's input and turn its columns into small integer codes.
+
+Accepts a pandas DataFrame or a pyarrow Table. Everything downstream works on
+the arrays built here: ``y`` and ``y_hat`` (0/1), the optional ``score`` and,
+per sensitive attribute, integer codes into a list of group names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from numbers import Number
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+MISSING_GROUP = "(missing)"
+
+
+class AuditInputError(ValueError):
+    """The data or the arguments of an audit cannot be used as given.
+
+    The message is one line naming the problem and how to fix it.
+    """
+
+
+@dataclass
+class Attribute:
+    """A sensitive attribute: a code per row and the names of its groups."""
+
+    name: str
+    codes: np.ndarray
+    groups: list[str]
+
+
+@dataclass
+class Prepared:
+    y: np.ndarray
+    y_hat: np.ndarray
+    score: np.ndarray | None
+    attributes: list[Attribute]
+    n_rows: int
+    n_dropped: int
+    positive_label: Any
+    warnings: list[str] = field(default_factory=list)
+
+
+def _columns(frame: Any) -> list[str]:
+    if isinstance(frame, pd.DataFrame):
+        return [str(c) for c in frame.columns]
+    if isinstance(frame, pa.Table):
+        return list(frame.column_names)
+    raise AuditInputError(
+        f"frame must be a pandas DataFrame or a pyarrow Table, not {type(frame).__name__}"
+    )
+
+
+def _get(frame: Any, name: str) -> pd.Series | pa.ChunkedArray:
+    if isinstance(frame, pd.DataFrame):
+        return frame[name]
+    return frame.column(name)
+
+
+def _length(frame: Any) -> int:
+    return len(frame) if isinstance(frame, pd.DataFrame) else frame.num_rows
+
+
+def _python(value: Any) -> Any:
+    """A plain Python scalar (JSON-safe) for a numpy/arrow scalar."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pa.Scalar):
+        return value.as_py()
+    return value
+
+
+def factorize(column: pd.Series | pa.ChunkedArray) -> tuple[np.ndarray, list[Any]]:
+    """Integer codes (-1 for missing) and the sorted distinct values of a column."""
+    if isinstance(column, pd.Series):
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        values = [_python(v) for v in uniques]
+    else:
+        encoded = pc.dictionary_encode(column).combine_chunks()
+        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        values = encoded.dictionary.to_pylist()
+        if pa.types.is_floating(column.type):
+            # Arrow keeps NaN as a value; pandas and the user both mean "missing".
+            nan = [i for i, v in enumerate(values) if isinstance(v, float) and v != v]
+            for i in nan:
+                codes = np.where(codes == i, -1, codes)
+    codes = np.asarray(codes, dtype=np.int64)
+    try:
+        order = sorted(range(len(values)), key=lambda i: values[i])
+    except TypeError:
+        order = sorted(range(len(values)), key=lambda i: str(values[i]))
+    if order != list(range(len(values))):
+        remap = np.empty(len(values) + 1, dtype=np.int64)
+        remap[np.asarray(order, dtype=np.int64)] = np.arange(len(values))
+        remap[-1] = -1
+        codes = remap[codes]
+        values = [values[i] for i in order]
+    return codes, values
+
+
+def _numeric(column: pd.Series | pa.ChunkedArray, name: str, what: str) -> np.ndarray:
+    try:
+        if isinstance(column, pd.Series):
+            return pd.to_numeric(column, errors="raise").to_numpy(dtype=float, na_value=np.nan)
+        return pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
+    except (ValueError, TypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise AuditInputError(
+            f"{what} column {name!r} must be numeric (probabilities in [0, 1]); "
+            f"it could not be read as numbers ({str(exc).splitlines()[0]})"
+        ) from None
+
+
+def _default_positive(values: list[Any], columns: str) -> Any:
+    as_set = set(values)
+    if as_set <= {0, 1} or as_set <= {False, True}:
+        return True if as_set <= {False, True} and any(isinstance(v, bool) for v in values) else 1
+    numeric = all(isinstance(v, Number) and not isinstance(v, bool) for v in values)
+    if len(values) == 2 and numeric:
+        return max(values)
+    shown = ", ".join(repr(v) for v in values[:6]) + (", ..." if len(values) > 6 else "")
+    if len(values) != 2:
+        raise AuditInputError(
+            f"{columns} must hold two values, found {len(values)} ({shown}); "
+            "pass positive_label (--positive-label VALUE) to treat one value as positive "
+            "and the rest as negative"
+        )
+    raise AuditInputError(
+        f"cannot tell which of {shown} in {columns} is the positive outcome; "
+        "pass positive_label (--positive-label VALUE)"
+    )
+
+
+def _match_positive(positive_label: Any, values: list[Any]) -> Any:
+    """Find the value equal to ``positive_label`` (a CLI string may name a number)."""
+    for v in values:
+        if v == positive_label or str(v) == str(positive_label):
+            return v
+    for v in values:
+        try:
+            if float(v) == float(positive_label):
+                return v
+        except (TypeError, ValueError):
+            continue
+    shown = ", ".join(repr(v) for v in values[:10])
+    raise AuditInputError(
+        f"positive_label {positive_label!r} does not occur in the label or prediction "
+        f"(values: {shown}); pass one of those"
+    )
+
+
+def prepare(
+    frame: Any,
+    *,
+    label: str,
+    prediction: str,
+    sensitive: list[str],
+    score: str | None,
+    positive_label: Any,
+    drop_missing: bool,
+    max_groups: int,
+) -> Prepared:
+    columns = _columns(frame)
+    wanted = [("label", label), ("prediction", prediction)]
+    wanted += [("sensitive", s) for s in sensitive]
+    if score is not None:
+        wanted.append(("score", score))
+    for role, name in wanted:
+        if name not in columns:
+            shown = ", ".join(columns[:30]) + (", ..." if len(columns) > 30 else "")
+            raise AuditInputError(
+                f"{role} column {name!r} not found; the columns are: {shown}"
+            )
+    if _length(frame) == 0:
+        raise AuditInputError("the data have no rows; nothing to audit")
+
+    y_codes, y_values = factorize(_get(frame, label))
+    p_codes, p_values = factorize(_get(frame, prediction))
+    score_values = None
+    if score is not None:
+        score_values = _numeric(_get(frame, score), score, "score")
+
+    missing = (y_codes < 0) | (p_codes < 0)
+    if score_values is not None:
+        missing |= np.isnan(score_values)
+    n_missing = int(missing.sum())
+    n_dropped = 0
+    if n_missing:
+        if not drop_missing:
+            parts = [f"{int((y_codes < 0).sum())} in {label!r}",
+                     f"{int((p_codes < 0).sum())} in {prediction!r}"]
+            if score_values is not None:
+                parts.append(f"{int(np.isnan(score_values).sum())} in {score!r}")
+            raise AuditInputError(
+                f"{n_missing} rows have a missing label, prediction or score "
+                f"({', '.join(parts)}); fill them, or pass drop_missing=True "
+                "(--drop-missing) to drop them and report the count"
+            )
+        keep = ~missing
+        n_dropped = n_missing
+        y_codes, p_codes = y_codes[keep], p_codes[keep]
+        if score_values is not None:
+            score_values = score_values[keep]
+    else:
+        keep = None
+    if len(y_codes) == 0:
+        raise AuditInputError("no rows are left after dropping missing values; nothing to audit")
+
+    # One positive value for both columns: they share a coding.
+    values = list(dict.fromkeys(
+        [y_values[i] for i in np.unique(y_codes)] + [p_values[i] for i in np.unique(p_codes)]
+    ))
+    if positive_label is None:
+        if len(set(y_values)) > 2 or len(set(p_values)) > 2:
+            bad, vals = (label, y_values) if len(set(y_values)) > 2 else (prediction, p_values)
+            _default_positive(vals, f"column {bad!r}")
+        positive = _default_positive(values, f"columns {label!r} and {prediction!r}")
+    else:
+        positive = _match_positive(positive_label, values)
+
+    def is_positive(vals: list[Any]) -> np.ndarray:
+        flags = [v == positive for v in vals] + [False]
+        return np.asarray(flags, dtype=np.int8)
+
+    y = is_positive(y_values)[y_codes]
+    y_hat = is_positive(p_values)[p_codes]
+
+    if score_values is not None:
+        lo, hi = float(np.min(score_values)), float(np.max(score_values))
+        if lo < 0 or hi > 1:
+            raise AuditInputError(
+                f"score column {score!r} has values outside [0, 1] (min {lo:g}, max {hi:g}); "
+                "pass probabilities, e.g. predict_proba(...)[:, 1], or rescale them"
+            )
+
+    attributes = []
+    for name in sensitive:
+        codes, groups = factorize(_get(frame, name))
+        if keep is not None:
+            codes = codes[keep]
+        if len(groups) > max_groups:
+            raise AuditInputError(
+                f"sensitive column {name!r} has {len(groups)} distinct values, more than "
+                f"{max_groups}: it looks like an identifier, not a group; pick a group column "
+                "(or raise max_groups if you mean it)"
+            )
+        names = [str(g) for g in groups]
+        if (codes < 0).any():
+            codes = np.where(codes < 0, len(names), codes)
+            names.append(MISSING_GROUP)
+        attributes.append(Attribute(name, codes, names))
+    return Prepared(
+        y=y,
+        y_hat=y_hat,
+        score=score_values,
+        attributes=attributes,
+        n_rows=len(y),
+        n_dropped=n_dropped,
+        positive_label=_python(positive),
+    )
