@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._counts import View, bootstrap_cells, group_cells, joint_codes, reduce
-from ._estimate import estimate
+from ._estimate import estimate, estimates
 from ._metrics import METRIC_NAMES, METRICS, compute_metric, generalized_entropy
 from ._prepare import AuditInputError, prepare
 from ._result import AuditResult
@@ -110,9 +110,6 @@ def _audit_view(
         {m: compute_metric(m, rep_counts) for m in METRIC_NAMES} if rep_counts is not None else {}
     )
 
-    def est(metric: str, point: np.ndarray, rep: np.ndarray | None, reason: str) -> dict:
-        return estimate(point, rep, confidence, reason)
-
     # Impact ratio as in the four-fifths rule and NYC LL144: each group's
     # selection rate over the highest group's.
     sr, sr_reps = values["selection_rate"], rep_values.get("selection_rate")
@@ -120,18 +117,19 @@ def _audit_view(
         impact = sr / np.max(sr)
         impact_reps = sr_reps / np.nanmax(sr_reps, axis=1, keepdims=True) if sr_reps is not None else None
 
+    per_metric = {
+        m: estimates(values[m], rep_values.get(m), confidence, METRICS[m].undefined_when)
+        for m in METRIC_NAMES
+    }
+    impact_est = estimates(impact, impact_reps, confidence,
+                           "no group has a positive selection rate")
     groups, flags = [], []
     for i, name in enumerate(names):
         tn, fp, fn, tp = (int(x) for x in counts[i])
         n = int(sizes[i])
-        warnings = []
-        metrics = {}
-        for m in METRIC_NAMES:
-            e = est(m, values[m][i], rep_values[m][:, i] if rep_values else None,
-                    METRICS[m].undefined_when)
-            metrics[m] = e
-            if e["value"] is None:
-                warnings.append(f"{m} is undefined: {METRICS[m].undefined_when}")
+        metrics = {m: per_metric[m][i] for m in METRIC_NAMES}
+        warnings = [f"{m} is undefined: {METRICS[m].undefined_when}"
+                    for m in METRIC_NAMES if metrics[m]["value"] is None]
         share = n / n_total
         if n < min_group_size:
             warnings.append(
@@ -142,8 +140,7 @@ def _audit_view(
                 f"{share:.1%} of the rows (under {min_group_share:.0%}): too small to trust; "
                 "NYC LL144 lets an audit leave such categories out of impact ratios"
             )
-        ir = estimate(impact[i], impact_reps[:, i] if impact_reps is not None else None,
-                      confidence, "no group has a positive selection rate")
+        ir = impact_est[i]
         group_flags = []
         if ir["value"] is not None and ir["value"] < four_fifths:
             group_flags.append("four_fifths")
@@ -160,23 +157,24 @@ def _audit_view(
 
     disparities = []
     ref_name = names[ref]
+    others = [i for i in range(len(names)) if i != ref]
     for m in METRIC_NAMES:
         v, r = values[m], rep_values.get(m)
-        for i, name in enumerate(names):
-            if i == ref:
-                continue
-            why = _why(m, values, i, ref, name, ref_name)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                diff = v[i] - v[ref]
-                ratio = v[i] / v[ref] if v[ref] != 0 else np.nan
-                rd = r[:, i] - r[:, ref] if r is not None else None
-                rr = np.where(r[:, ref] != 0, r[:, i] / np.where(r[:, ref] != 0, r[:, ref], 1),
-                              np.nan) if r is not None else None
-            ratio_why = why or (f"{m} of the reference group is 0" if v[ref] == 0 else "")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            diff = v[others] - v[ref]
+            ratio = np.where(v[ref] != 0, v[others] / (v[ref] if v[ref] != 0 else 1), np.nan)
+            rd = r[:, others] - r[:, [ref]] if r is not None else None
+            safe = np.where(r[:, [ref]] != 0, r[:, [ref]], 1) if r is not None else None
+            rr = np.where(r[:, [ref]] != 0, r[:, others] / safe, np.nan) if r is not None else None
+        whys = [_why(m, values, i, ref, names[i], ref_name) for i in others]
+        ratio_whys = [w or (f"{m} of the reference group is 0" if v[ref] == 0 else "")
+                      for w in whys]
+        d_est = estimates(diff, rd, confidence, whys)
+        r_est = estimates(ratio, rr, confidence, ratio_whys)
+        for k, i in enumerate(others):
             disparities.append({
-                "attribute": view.name, "metric": m, "group": name, "reference": ref_name,
-                "difference": estimate(diff, rd, confidence, why),
-                "ratio": estimate(ratio, rr, confidence, ratio_why),
+                "attribute": view.name, "metric": m, "group": names[i], "reference": ref_name,
+                "difference": d_est[k], "ratio": r_est[k],
             })
 
     summary: dict[str, Any] = {"reference": ref_name}
