@@ -95,6 +95,20 @@ class Case:
     Hooks receive a :class:`Spec`. Only ``make_data`` and a model are
     required; ``split`` defaults to a stratified random split of the data and
     ``decide`` to fitting ``make_model`` on the training part.
+
+    ``display(record)`` turns the case's own analyses (``record["analyses"]``)
+    into blocks for its page, so the renderer stays generic. A block is one of
+
+    - ``{"kind": "text", "markdown": str}`` (the case's own words; numbers
+      must come from the record);
+    - ``{"kind": "table", "title": str, "columns": [str], "rows": [[cell]],
+      "caption": str, "percent": [bool]}`` where a cell is a string, a number
+      or an estimate ``{"value", "ci_low", "ci_high"}``;
+    - ``{"kind": "figure", "id": str, "title": str, "caption": str, "alt": str,
+      "chart": "line" | "errorbar", "xlabel": str, "ylabel": str,
+      "percent_y": bool, "xscale": "linear" | "log", "reference_line": float | None,
+      "series": [{"label": str, "x": [..], "y": [..], "low": [..] | None,
+      "high": [..] | None}]}``.
     """
 
     slug: str
@@ -124,6 +138,7 @@ class Case:
     decide: Callable[[pd.DataFrame, pd.DataFrame, Spec], dict] | None = None
     analyses: Callable[[Any], dict] | None = None
     sweep_extras: Callable[[Any], dict] | None = None
+    display: Callable[[dict], list[dict]] | None = None  # record -> page blocks (see below)
     mitigations: tuple[str, ...] | None = None  # None: all that fit a binary classifier
     mitigation_attribute: str | None = None  # default: the headline's attribute
 

@@ -29,13 +29,16 @@ def escape_html(text: object) -> str:
 
 
 def _decimals(width: float | None, percent: bool) -> int:
-    """Digits that the interval supports: one significant digit of its width."""
+    """Digits that the interval supports: one significant digit of its width
+    (two when that digit is 1 or 2, where one would round away too much)."""
     if width is None or not math.isfinite(width):
         return 1 if percent else 3
     if width <= 0:
         return 0 if percent else 2
     scale = width * (100 if percent else 1)
-    d = -math.floor(math.log10(scale)) if scale < 1 else 0
+    d = -math.floor(math.log10(scale))
+    if scale * 10.0**d < 3:
+        d += 1
     return int(min(max(d, 0), 4))
 
 
