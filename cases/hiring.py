@@ -127,6 +127,40 @@ def _analyses(run) -> dict:
     }
 
 
+def _display(record: dict) -> list[dict]:
+    a = record["analyses"]
+    u = a["unawareness"]
+    leak = a["leakage"]
+    coefs = u["coefficients_without_sex"]
+    return [
+        {"kind": "text", "markdown": (
+            "**Fairness through unawareness fails.** The screener never sees the applicant's "
+            "sex, yet the features it does see reveal it: a classifier trained to guess sex "
+            "from the screener's five inputs reaches the AUC below (0.5 would be a coin toss). "
+            "The screener's own weights show where the bias went: the proxies carry negative "
+            "weights although they say nothing of skill.")},
+        {"kind": "table", "title": "Removing the sex column",
+         "columns": ["Model", "Women's shortlist rate minus men's", "Impact ratio"],
+         "rows": [["Without sex (the screener)", u["without_sex"]["difference"],
+                   u["without_sex"]["ratio"]],
+                  ["With sex as an input", u["with_sex"]["difference"],
+                   u["with_sex"]["ratio"]]],
+         "percent": [False, False, False],
+         "caption": "Selection-rate difference and ratio, women against men, on the test "
+                    "applicants (synthetic data), with 95% bootstrap intervals."},
+        {"kind": "table", "title": "How much the inputs reveal sex",
+         "columns": ["Quantity", "Value"],
+         "rows": [["AUC of a classifier predicting 'female' from the screener's inputs",
+                   leak["auc"]],
+                  *[[f"Screener weight of `{k}` (standardised)", round(v, 3)]
+                    for k, v in coefs.items()]],
+         "percent": [False, False],
+         "caption": "Leakage of the removed attribute (synthetic data). "
+                    f"Classifier: {leak['classifier']}, trained on the training part, "
+                    "scored on the test part."},
+    ]
+
+
 CASE = Case(
     slug="hiring",
     title="Hiring automation: a résumé screener learns a biased history",
@@ -200,5 +234,6 @@ CASE = Case(
     ),
     sweeps={"historical_bias": (0.0, 0.25, 0.5, 1.0, 1.5, 2.0)},
     analyses=_analyses,
+    display=_display,
     mitigation_attribute="sex",
 )

@@ -6,12 +6,19 @@ from typing import Any
 
 import numpy as np
 
-from ._counts import View, bootstrap_cells, group_cells, joint_codes, reduce
+from ._counts import (
+    JOINT_SEPARATOR,
+    View,
+    bootstrap_cells,
+    group_cells,
+    joint_codes,
+    reduce,
+)
 from ._estimate import estimate, estimates
 from ._metrics import METRIC_NAMES, METRICS, compute_metric, generalized_entropy
 from ._prepare import AuditInputError, prepare
 from ._result import AuditResult
-from ._scores import score_metrics
+from ._scores import metrics_from_counts, score_counts
 
 SCHEMA_VERSION = 1
 CROSS_CHECK_MAX_ROWS = 200_000
@@ -26,7 +33,8 @@ _BETWEEN_GROUPS = {
 }
 
 
-def _check_params(sensitive, bootstrap, confidence, random_state, four_fifths, reference):
+def _check_params(sensitive, bootstrap, confidence, random_state, four_fifths, reference,
+                  intersectional=False):
     if isinstance(sensitive, str):
         sensitive = [sensitive]
     sensitive = list(sensitive or [])
@@ -43,8 +51,10 @@ def _check_params(sensitive, bootstrap, confidence, random_state, four_fifths, r
     if not 0 < float(four_fifths) <= 1:
         raise AuditInputError(f"four_fifths must be in (0, 1], got {four_fifths!r}")
     reference = dict(reference or {})
+    # The intersection is audited as one more attribute, named "a × b".
+    joint = [JOINT_SEPARATOR.join(sensitive)] if intersectional and len(sensitive) > 1 else []
     for col in reference:
-        if col not in sensitive:
+        if col not in sensitive + joint:
             raise AuditInputError(
                 f"reference names {col!r}, which is not a sensitive column ({', '.join(sensitive)})"
             )
@@ -269,8 +279,8 @@ def audit(
         The value meaning "positive" (selected, flagged). Needed unless the
         columns are 0/1, booleans or two numbers (the larger is positive).
     reference : dict, optional
-        Reference group per attribute, e.g. ``{"race": "Caucasian"}``;
-        default the largest group.
+        Reference group per attribute, e.g. ``{"race": "Caucasian"}`` (the
+        intersection is named ``"race × sex"``); default the largest group.
     intersectional : bool
         Also audit the combinations of all sensitive attributes.
     bootstrap : int
@@ -307,7 +317,7 @@ def audit(
     [0.333, 0.667]
     """
     sensitive, reference = _check_params(
-        sensitive, bootstrap, confidence, random_state, four_fifths, reference
+        sensitive, bootstrap, confidence, random_state, four_fifths, reference, intersectional
     )
     prepared = prepare(
         frame, label=label, prediction=prediction, sensitive=sensitive, score=score,
@@ -353,14 +363,15 @@ def audit(
     summary = {"overall": overall, "by_attribute": summary}
 
     if prepared.score is not None:
-        joint = joint_codes(prepared)
+        # One pass over the rows reduces the scores per joint group; every view
+        # then sums joint groups, as the confusion counts do.
         lut = np.full(int(np.prod([len(a.groups) for a in prepared.attributes])), -1)
+        lut[counts.present] = np.arange(len(counts.present))
+        per_joint = score_counts(prepared.score, prepared.y.astype(np.int64),
+                                 lut[joint_codes(prepared)], len(counts.present))
         for view in counts.views:
-            lut[counts.present] = view.members.argmax(axis=1)
-            per_group = score_metrics(
-                prepared.score, prepared.y.astype(np.int64), lut[joint], len(view.groups),
-                confidence,
-            )
+            per_group = metrics_from_counts(
+                per_joint.group(view.members.argmax(axis=1), len(view.groups)), confidence)
             for g in groups:
                 if g["attribute"] == view.name:
                     g["score_metrics"] = per_group[view.groups.index(g["group"])]

@@ -7,6 +7,8 @@ per sensitive attribute, integer codes into a list of group names.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from numbers import Number
 from typing import Any
@@ -76,25 +78,130 @@ def _python(value: Any) -> Any:
     return value
 
 
+def _small_ints(arr: np.ndarray) -> tuple[np.ndarray, list[Any]] | None:
+    """Codes of an integer or boolean array with few distinct values, without hashing.
+
+    A 0/1 label of ten million rows costs a min, a max and a cast this way,
+    against a hash table for the general path.
+    """
+    if arr.dtype == np.bool_:
+        ints, as_value = arr.view(np.uint8), bool
+    elif arr.dtype.kind in "iu":
+        ints, as_value = arr, int
+    else:
+        return None
+    if len(ints) == 0:
+        return None
+    lo, hi = int(ints.min()), int(ints.max())
+    if hi - lo > 64:
+        return None
+    codes = ints.astype(np.int64)
+    if lo:
+        codes -= lo
+    present = [lo] + [v for v in range(lo + 1, hi) if (ints == v).any()] + (
+        [hi] if hi > lo else [])
+    if len(present) < hi - lo + 1:
+        lut = np.full(hi - lo + 1, -1, dtype=np.int64)
+        lut[np.asarray(present) - lo] = np.arange(len(present))
+        codes = lut[codes]
+    return codes, [as_value(v) for v in present]
+
+
+def _is_nan(v: Any) -> bool:
+    return isinstance(v, float) and v != v
+
+
+def _sort_key_order(values: list[Any]) -> list[int]:
+    try:
+        return sorted(range(len(values)), key=lambda i: values[i])
+    except TypeError:
+        return sorted(range(len(values)), key=lambda i: str(values[i]))
+
+
+class _Serial:
+    """A stand-in for a thread pool that maps in the calling thread."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+    def map(self, fn, items):
+        return map(fn, items)
+
+
+def _pool(n_rows: int, n_chunks: int):
+    """Threads for large many-chunk columns (Arrow's kernels and ``np.take`` release the GIL)."""
+    workers = min(os.cpu_count() or 1, n_chunks)
+    if n_rows < 1_000_000 or workers < 2:
+        return _Serial()
+    return ThreadPoolExecutor(max_workers=workers)
+
+
+def _factorize_arrow(column: pa.ChunkedArray) -> tuple[np.ndarray, list[Any]]:
+    """Chunk by chunk: encode each, map its small dictionary onto the sorted global values.
+
+    This avoids unifying the chunks' dictionaries (combine_chunks) and a second
+    pass to sort the codes; NaN in a float column counts as missing.
+    """
+    if column.null_count == 0 and (pa.types.is_integer(column.type)
+                                   or pa.types.is_boolean(column.type)):
+        fast = _small_ints(column.to_numpy())
+        if fast is not None:
+            return fast
+    chunks = column.chunks
+
+    def encode(chunk: pa.Array) -> tuple[np.ndarray, list[Any]]:
+        e = chunk if pa.types.is_dictionary(chunk.type) else pc.dictionary_encode(chunk)
+        idx = e.indices.fill_null(-1) if e.indices.null_count else e.indices
+        idx = idx.to_numpy(zero_copy_only=False)
+        return idx, e.dictionary.to_pylist()
+
+    with _pool(len(column), len(chunks)) as pool:
+        encoded = list(pool.map(encode, chunks))
+        first: dict[Any, int] = {}
+        for _, vals in encoded:
+            for v in vals:
+                if not _is_nan(v):
+                    first.setdefault(v, len(first))
+        values = list(first)
+        order = _sort_key_order(values)
+        rank = dict(zip((values[i] for i in order), range(len(values)), strict=True))
+        values = [values[i] for i in order]
+        codes = np.empty(len(column), dtype=np.int64)
+        offsets = np.cumsum([0] + [len(c) for c in chunks])
+
+        def place(k: int) -> None:
+            idx, vals = encoded[k]
+            lut = np.asarray([-1 if _is_nan(v) else rank[v] for v in vals] + [-1],
+                             dtype=np.int64)
+            np.take(lut, idx, out=codes[offsets[k]:offsets[k + 1]])
+
+        list(pool.map(place, range(len(chunks))))
+    if any(pa.types.is_dictionary(c.type) for c in column.chunks) and values:
+        # A dictionary may list values that no row uses.
+        used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(values)))
+        if len(used) < len(values):
+            remap = np.full(len(values) + 1, -1, dtype=np.int64)
+            remap[used] = np.arange(len(used))
+            codes = remap[codes]
+            values = [values[i] for i in used]
+    return codes, values
+
+
 def factorize(column: pd.Series | pa.ChunkedArray) -> tuple[np.ndarray, list[Any]]:
     """Integer codes (-1 for missing) and the sorted distinct values of a column."""
-    if isinstance(column, pd.Series):
-        codes, uniques = pd.factorize(column, use_na_sentinel=True)
-        values = [_python(v) for v in uniques]
-    else:
-        encoded = pc.dictionary_encode(column).combine_chunks()
-        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-        values = encoded.dictionary.to_pylist()
-        if pa.types.is_floating(column.type):
-            # Arrow keeps NaN as a value; pandas and the user both mean "missing".
-            nan = [i for i, v in enumerate(values) if isinstance(v, float) and v != v]
-            for i in nan:
-                codes = np.where(codes == i, -1, codes)
+    if not isinstance(column, pd.Series):
+        return _factorize_arrow(column)
+    if isinstance(column.dtype, np.dtype):
+        fast = _small_ints(column.to_numpy())
+        if fast is not None:
+            return fast
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    values = [_python(v) for v in uniques]
     codes = np.asarray(codes, dtype=np.int64)
-    try:
-        order = sorted(range(len(values)), key=lambda i: values[i])
-    except TypeError:
-        order = sorted(range(len(values)), key=lambda i: str(values[i]))
+    order = _sort_key_order(values)
     if order != list(range(len(values))):
         remap = np.empty(len(values) + 1, dtype=np.int64)
         remap[np.asarray(order, dtype=np.int64)] = np.arange(len(values))
@@ -212,9 +319,10 @@ def prepare(
         raise AuditInputError("no rows are left after dropping missing values; nothing to audit")
 
     # One positive value for both columns: they share a coding.
-    values = list(dict.fromkeys(
-        [y_values[i] for i in np.unique(y_codes)] + [p_values[i] for i in np.unique(p_codes)]
-    ))
+    def used(codes: np.ndarray, vals: list[Any]) -> list[Any]:
+        return [vals[i] for i in np.flatnonzero(np.bincount(codes, minlength=len(vals)))]
+
+    values = list(dict.fromkeys(used(y_codes, y_values) + used(p_codes, p_values)))
     if positive_label is None:
         if len(set(y_values)) > 2 or len(set(p_values)) > 2:
             bad, vals = (label, y_values) if len(set(y_values)) > 2 else (prediction, p_values)

@@ -12,15 +12,22 @@ scikit-learn's ``roc_auc_score``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from statistics import NormalDist
+
 import numpy as np
-from scipy.stats import norm
 
 AUC_BINS = 10_000
 CALIBRATION_BINS = 10
 
 
 def _bin(score: np.ndarray, n_bins: int) -> np.ndarray:
-    return np.minimum((score * n_bins).astype(np.int64), n_bins - 1)
+    # The nudge puts k / n_bins into bin k even where float rounding makes
+    # score * n_bins a hair below k (0.0057 * 10_000 = 56.99999999999999).
+    t = score * n_bins
+    t += 1e-6
+    b = t.astype(np.int64)
+    return np.minimum(b, n_bins - 1, out=b)
 
 
 def auc_from_histograms(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
@@ -44,26 +51,73 @@ def _hanley_mcneil(auc: float, n_pos: float, n_neg: float, z: float) -> tuple[fl
     return max(0.0, auc - half), min(1.0, auc + half)
 
 
+@dataclass
+class ScoreCounts:
+    """What the score metrics need, per group: the scores reduced to small arrays.
+
+    Like the confusion counts, these add up over groups, so one pass over the
+    rows per joint group serves every view (attribute or intersection).
+    """
+
+    hist: np.ndarray  # (G, 2, AUC_BINS): rows per (group, y, score bin)
+    n: np.ndarray  # (G,) rows
+    brier_sum: np.ndarray  # (G,) sum of (score - y)^2
+    brier_sq: np.ndarray  # (G,) sum of (score - y)^4
+    cal_s: np.ndarray  # (G, CALIBRATION_BINS) sum of scores per calibration bin
+
+    def group(self, index: np.ndarray, n_groups: int) -> ScoreCounts:
+        """Sum joint groups into the ``n_groups`` groups of a view (``index``: group of each)."""
+        def add(a: np.ndarray) -> np.ndarray:
+            out = np.zeros((n_groups, *a.shape[1:]), dtype=a.dtype)
+            np.add.at(out, index, a)
+            return out
+
+        return ScoreCounts(add(self.hist), add(self.n), add(self.brier_sum), add(self.brier_sq),
+                           add(self.cal_s))
+
+
+def score_counts(score: np.ndarray, y: np.ndarray, group: np.ndarray,
+                 n_groups: int) -> ScoreCounts:
+    """One pass over the rows: score histograms and sums per (group, y)."""
+    key = _bin(score, AUC_BINS)
+    gy = group * 2
+    gy += y
+    gy *= AUC_BINS
+    key += gy
+    del gy
+    hist = np.bincount(key, minlength=n_groups * 2 * AUC_BINS).reshape(n_groups, 2, AUC_BINS)
+    # The calibration bins are runs of AUC bins (10,000 / 10 = 1,000 each), so
+    # key // 1,000 is (group, y, calibration bin).
+    key //= AUC_BINS // CALIBRATION_BINS
+    cal_s = np.bincount(key, weights=score, minlength=n_groups * 2 * CALIBRATION_BINS)
+    del key
+    sq = score - y
+    sq *= sq
+    brier_sum = np.bincount(group, weights=sq, minlength=n_groups)
+    sq *= sq
+    brier_sq = np.bincount(group, weights=sq, minlength=n_groups)
+    return ScoreCounts(hist, hist.sum(axis=(1, 2)).astype(float), brier_sum, brier_sq,
+                       cal_s.reshape(n_groups, 2, CALIBRATION_BINS).sum(axis=1))
+
+
 def score_metrics(
     score: np.ndarray, y: np.ndarray, group: np.ndarray, n_groups: int, confidence: float
 ) -> list[dict]:
     """For each group: AUC and Brier score with intervals, and a calibration table."""
-    z = float(norm.ppf(0.5 + confidence / 2))
-    b = _bin(score, AUC_BINS)
-    hist = np.bincount((group * 2 + y) * AUC_BINS + b, minlength=n_groups * 2 * AUC_BINS)
-    hist = hist.reshape(n_groups, 2, AUC_BINS)
+    return metrics_from_counts(score_counts(score, y, group, n_groups), confidence)
+
+
+def metrics_from_counts(sc: ScoreCounts, confidence: float) -> list[dict]:
+    """AUC and Brier score with intervals, and a calibration table, from ``ScoreCounts``."""
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    hist = sc.hist
+    n_groups = hist.shape[0]
     aucs = auc_from_histograms(hist[:, 1], hist[:, 0])
-
-    sq = (score - y) ** 2
-    n = np.bincount(group, minlength=n_groups).astype(float)
-    brier_sum = np.bincount(group, weights=sq, minlength=n_groups)
-    brier_sq = np.bincount(group, weights=sq**2, minlength=n_groups)
-
-    cb = _bin(score, CALIBRATION_BINS)
-    key = group * CALIBRATION_BINS + cb
-    cal_n = np.bincount(key, minlength=n_groups * CALIBRATION_BINS)
-    cal_s = np.bincount(key, weights=score, minlength=n_groups * CALIBRATION_BINS)
-    cal_y = np.bincount(key, weights=y.astype(float), minlength=n_groups * CALIBRATION_BINS)
+    n, brier_sum, brier_sq = sc.n, sc.brier_sum, sc.brier_sq
+    per_bin = hist.reshape(n_groups, 2, CALIBRATION_BINS, AUC_BINS // CALIBRATION_BINS).sum(axis=3)
+    cal_n = per_bin.sum(axis=1).reshape(-1)
+    cal_y = per_bin[:, 1].reshape(-1).astype(float)
+    cal_s = sc.cal_s.reshape(-1)
 
     out = []
     for g in range(n_groups):

@@ -80,7 +80,7 @@ def disparate_impact_remover(inp: Inputs) -> MitigationOutput:
 
     def repaired(X: pd.DataFrame, s: np.ndarray) -> pd.DataFrame:
         codes = np.array([code[g] for g in s], dtype=float)
-        ds = binary_label_dataset(X, codes)
+        ds = binary_label_dataset(X, codes, n_codes=len(groups))
         out = DisparateImpactRemover(repair_level=1.0, sensitive_attribute=PROTECTED) \
             .fit_transform(ds)
         feats = np.asarray(out.features)[:, : X.shape[1]]
@@ -215,9 +215,9 @@ def _prejudice_remover_class():
 
 def prejudice_remover(inp: Inputs) -> MitigationOutput:
     """Kamishima's logistic regression with a prejudice-index penalty (its own model)."""
-    mean = inp.X_train.mean().to_numpy(dtype=float)
-    sd = inp.X_train.std(ddof=0).to_numpy(dtype=float)
-    sd[sd == 0] = 1.0
+    mean = np.array(inp.X_train.mean(), dtype=float)
+    sd = np.array(inp.X_train.std(ddof=0), dtype=float)
+    sd = np.where(sd > 0, sd, 1.0)
 
     def scaled(X: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame((X.to_numpy(dtype=float) - mean) / sd, columns=X.columns)
@@ -301,6 +301,14 @@ def calibrated_eq_odds(cost_constraint: str):
             f"replaced by its base rate (privileged {post.priv_mix_rate:.3f}, others "
             f"{post.unpriv_mix_rate:.3f}; seed={inp.random_state}); decision: score >= 0.5"
         )
+        for who, rate, base in (("privileged group", post.priv_mix_rate, post.base_rate_priv),
+                                ("others", post.unpriv_mix_rate, post.base_rate_unpriv)):
+            if rate > 0:
+                side = "positive" if base >= 0.5 else "negative"
+                inp.notes.append(
+                    f"each replaced score of the {who} equals its base rate {base:.3f}, so it "
+                    f"becomes a {side} decision"
+                )
         return MitigationOutput(_labels(out), score)
 
     return run

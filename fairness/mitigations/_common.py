@@ -105,7 +105,7 @@ def _groups(values: Any, name: str, n: int) -> np.ndarray:
 
 
 def check_inputs(estimator, X_train, y_train, sensitive_train, X_test, sensitive_test,
-                 privileged, random_state) -> Inputs:
+                 privileged, random_state, uses_estimator: bool = True) -> Inputs:
     """Validate the arguments of ``run_mitigation``; raise ``MitigationError``."""
     for name, X in (("X_train", X_train), ("X_test", X_test)):
         if not isinstance(X, pd.DataFrame):
@@ -119,12 +119,14 @@ def check_inputs(estimator, X_train, y_train, sensitive_train, X_test, sensitive
             raise MitigationError(f"{name} has missing values; impute them before mitigating")
     if list(X_train.columns) != list(X_test.columns):
         raise MitigationError("X_train and X_test must have the same columns in the same order")
-    if not all(hasattr(estimator, m) for m in ("fit", "predict", "predict_proba")):
+    if uses_estimator and not all(hasattr(estimator, m)
+                                  for m in ("fit", "predict", "predict_proba")):
         raise MitigationError("estimator must be a classifier with fit, predict and predict_proba")
 
     y = np.asarray(y_train)
     if y.ndim != 1 or len(y) != len(X_train):
-        raise MitigationError(f"y_train must be 1-D with {len(X_train)} values, got shape {y.shape}")
+        raise MitigationError(
+            f"y_train must be 1-D with {len(X_train)} values, got shape {y.shape}")
     values = set(pd.unique(y).tolist())
     if not values <= {0, 1}:
         raise MitigationError(f"y_train must hold only 0 and 1, got {sorted(map(str, values))[:5]}")
@@ -138,7 +140,8 @@ def check_inputs(estimator, X_train, y_train, sensitive_train, X_test, sensitive
     present = set(s_train.tolist())
     if privileged not in present:
         shown = ", ".join(sorted(present)[:20])
-        raise MitigationError(f"privileged group {privileged!r} is not in sensitive_train ({shown})")
+        raise MitigationError(
+            f"privileged group {privileged!r} is not in sensitive_train ({shown})")
     if len(present) < 2:
         raise MitigationError("sensitive_train has one group only; nothing to mitigate")
     if (not isinstance(random_state, int | np.integer) or isinstance(random_state, bool)
@@ -149,17 +152,12 @@ def check_inputs(estimator, X_train, y_train, sensitive_train, X_test, sensitive
 
 
 def fresh_estimator(inp: Inputs):
-    """An unfitted clone of the estimator, with unset ``random_state`` seeded."""
-    est = clone(inp.estimator)
-    unset = {k: inp.random_state for k, v in est.get_params(deep=True).items()
-             if (k == "random_state" or k.endswith("__random_state")) and v is None}
-    if unset:
-        est.set_params(**unset)
-        note = (f"estimator parameters {', '.join(sorted(unset))} were unset; "
-                f"set to random_state={inp.random_state} for determinism")
-        if note not in inp.notes:
-            inp.notes.append(note)
-    return est
+    """An unfitted clone of the estimator.
+
+    Its ``random_state`` is left as given: one that is ``None`` draws from
+    numpy's global RNG, which :func:`seeded` seeds for the call.
+    """
+    return clone(inp.estimator)
 
 
 def final_step(est):
@@ -219,9 +217,12 @@ LABEL = "label"
 
 
 def binary_label_dataset(X: pd.DataFrame, protected: np.ndarray,
-                         y: np.ndarray | None = None, scores: np.ndarray | None = None):
+                         y: np.ndarray | None = None, scores: np.ndarray | None = None,
+                         n_codes: int = 2):
     """An aif360 BinaryLabelDataset: features, one protected column, label 1 favorable.
 
+    The protected column holds codes ``0 .. n_codes - 1``; the largest is
+    declared privileged (with the default 2: 1 = privileged, 0 = the others).
     Features are renamed ``f0, f1, ...`` (aif360 keeps names in lists and
     compares them as strings); ``y=None`` fills the labels with 0 for data
     whose labels the method does not read.
@@ -236,8 +237,8 @@ def binary_label_dataset(X: pd.DataFrame, protected: np.ndarray,
     # present, which is wrong on data holding one group only.
     ds = BinaryLabelDataset(df=df, label_names=[LABEL], protected_attribute_names=[PROTECTED],
                             favorable_label=1.0, unfavorable_label=0.0,
-                            privileged_protected_attributes=[np.array([1.0])],
-                            unprivileged_protected_attributes=[np.array([0.0])])
+                            privileged_protected_attributes=[np.array([n_codes - 1.0])],
+                            unprivileged_protected_attributes=[np.arange(n_codes - 1.0)])
     if scores is not None:
         ds.scores = np.asarray(scores, dtype=float).reshape(-1, 1)
     return ds

@@ -1,0 +1,49 @@
+"""mkdocs hooks (``hooks:`` in ``mkdocs.yml``): the navigation follows the registered cases.
+
+``casebook build`` writes ``docs/cases/.nav.json`` (the cases in the
+casebook's order, with their short titles); the hook builds the navigation
+from it, so a new case appears in the site without editing ``mkdocs.yml``.
+The file is a dotfile, which mkdocs leaves out of the site.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+
+NAV_FILE = "cases/.nav.json"
+
+GLOSSARY_PLACEHOLDER = """# Glossary
+
+The metric glossary has not been written yet. Every metric is defined by its
+formula from the four counts (TP, FP, FN, TN) in the engine's
+`fairness/_metrics.py`.
+"""
+
+
+def on_config(config):
+    """Set the navigation: home, every case, then the site-wide pages."""
+    path = Path(config["docs_dir"]) / NAV_FILE
+    if not path.exists():
+        raise PluginError(f"{path} is missing: run `casebook build` (it writes the case pages)")
+    cases = json.loads(path.read_text(encoding="utf-8"))
+    config["nav"] = [
+        {"Home": "index.md"},
+        {"Cases": [{c["title"]: f"cases/{c['slug']}.md"} for c in cases]},
+        {"Audit your own model": "audit-your-own-model.md"},
+        {"Glossary": "glossary.md"},
+        {"Methodology": "methodology.md"},
+        {"Teaching guide": "teaching.md"},
+        {"Print the casebook": "print.md"},
+    ]
+    return config
+
+
+def on_files(files: Files, config) -> Files:
+    """Stand in for the glossary while it is being written (another page links to it)."""
+    if files.get_file_from_path("glossary.md") is None:
+        files.append(File.generated(config, "glossary.md", content=GLOSSARY_PLACEHOLDER))
+    return files
