@@ -142,13 +142,20 @@ t3 = time.perf_counter(); c3 = time.process_time()
 g = result.group("race × sex", "Black × female")
 print(json.dumps({"import": t1 - t0, "read": t2 - t1, "audit": t3 - t2, "read_audit": t3 - t1,
                   "cpu_read_audit": c3 - c1, "n_rows": result.to_dict()["n_rows"],
+                  "maxrss_self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "auc": g["score_metrics"]["auc"]["value"],
                   "tpr": g["metrics"]["tpr"]["value"]}))
 """
 
 
-def write_parquet(path: Path, n: int, seed: int = 1, chunk: int = 2_000_000) -> None:
-    """Write n rows in row groups of ``chunk`` rows: plain string attributes, ints, floats."""
+def write_parquet(path: Path, n: int, seed: int = 1, chunk: int = 2_000_000,
+                  dictionary: bool = False) -> None:
+    """Write n rows in row groups of ``chunk`` rows: string attributes, ints, floats.
+
+    With ``dictionary`` the attributes are stored as Arrow dictionary arrays
+    (what pandas writes for a ``category`` column), and ``read_table`` returns
+    them as such; otherwise they come back as plain ``string`` columns.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -157,9 +164,14 @@ def write_parquet(path: Path, n: int, seed: int = 1, chunk: int = 2_000_000) -> 
     writer = None
     for start in range(0, n, chunk):
         rows = make_rows(min(chunk, n - start), seed + start)
+        if dictionary:
+            race = pa.DictionaryArray.from_arrays(pa.array(rows["race"]), races)
+            sex = pa.DictionaryArray.from_arrays(pa.array(rows["sex"]), sexes)
+        else:
+            race, sex = races.take(pa.array(rows["race"])), sexes.take(pa.array(rows["sex"]))
         table = pa.table({
-            "race": races.take(pa.array(rows["race"])),
-            "sex": sexes.take(pa.array(rows["sex"])),
+            "race": race,
+            "sex": sex,
             "y": pa.array(rows["y"]),
             "y_hat": pa.array(rows["y_hat"]),
             "score": pa.array(rows["score"]),
@@ -170,11 +182,11 @@ def write_parquet(path: Path, n: int, seed: int = 1, chunk: int = 2_000_000) -> 
     writer.close()
 
 
-def part_b(n: int) -> dict:
+def part_b(n: int, dictionary: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "decisions.parquet"
         start = time.perf_counter()
-        write_parquet(path, n)
+        write_parquet(path, n, dictionary=dictionary)
         written = time.perf_counter() - start
         size_mb = path.stat().st_size / 2**20
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -185,12 +197,13 @@ def part_b(n: int) -> dict:
         total = time.perf_counter() - start
         if proc.returncode != 0:
             raise RuntimeError(proc.stderr)
-        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         child = json.loads(proc.stdout.strip().splitlines()[-1])
-    if peak_kb < before:
-        raise RuntimeError("ru_maxrss went down; cannot attribute the peak")
+    # RUSAGE_CHILDREN's ru_maxrss is the largest of all children waited for so far:
+    # it is this child's peak only if it grew (or this is the first child).
+    own = after / 1024 if after > before else None
     return {"rows": n, "write_s": written, "file_mb": size_mb, "subprocess_s": total,
-            "peak_mb": peak_kb / 1024, **child}
+            "peak_mb": own if own is not None else child["maxrss_self_mb"], **child}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -205,17 +218,23 @@ def main(argv: list[str] | None = None) -> int:
     print(f"cores: {os.cpu_count()}; python {sys.version.split()[0]}")
     ok = True
 
-    # (b) first, so the Parquet subprocess's peak memory is its own.
-    if not args.skip_big:
-        b = part_b(args.big_rows)
-        print(f"\n(b) {b['rows']:,} rows from Parquet ({b['file_mb']:.0f} MB, written in "
-              f"{b['write_s']:.1f} s), audit with score, 1,000 replicates, intersection:")
+    # (b) first, so the Parquet subprocess's peak memory is its own (ru_maxrss of
+    # RUSAGE_CHILDREN is the largest child so far; the plain-string run, the
+    # larger, goes first).
+    for dictionary in ([] if args.skip_big else [False, True]):
+        b = part_b(args.big_rows, dictionary)
+        kind = "dictionary-encoded (category)" if dictionary else "plain string"
+        print(f"\n(b) {b['rows']:,} rows from Parquet, {kind} attributes ({b['file_mb']:.0f} MB, "
+              f"written in {b['write_s']:.1f} s), audit with score, 1,000 replicates, "
+              "intersection:")
         print(f"    read {b['read']:.2f} s + audit {b['audit']:.2f} s = "
               f"{b['read_audit']:.2f} s wall ({b['cpu_read_audit']:.2f} s CPU); "
               f"imports {b['import']:.2f} s; whole subprocess {b['subprocess_s']:.2f} s")
-        print(f"    peak memory (ru_maxrss of the subprocess): {b['peak_mb']:.0f} MB")
+        print(f"    peak memory (ru_maxrss of the subprocess): {b['peak_mb']:.0f} MB "
+              f"(the child's own count: {b['maxrss_self_mb']:.0f} MB)")
         met = b["read_audit"] < BIG_SECONDS_TARGET and b["peak_mb"] < BIG_MEMORY_TARGET_MB
-        ok &= met
+        if not dictionary:
+            ok &= met
         print(f"    target < {BIG_SECONDS_TARGET:g} s and < {BIG_MEMORY_TARGET_MB / 1024:g} GB: "
               + ("met" if met else "MISSED"))
 

@@ -10,7 +10,7 @@ from importlib import import_module
 
 from ._framework import Case, CaseError, Column, Headline, Knob, Spec
 
-_MODULES = ("hiring",)
+_MODULES = ("predictive_policing", "hiring", "border_lie_detection", "babysitter_scoring")
 
 
 def all_cases() -> dict[str, Case]:

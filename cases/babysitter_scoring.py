@@ -58,6 +58,14 @@ POLICIES = ("mean", "risky", "safe")
 TEST_SIZE = 0.3
 FEATURES = ("has_profile", "n_posts", "recent_flag_share", "slang_rate")
 TAGGER_FLAGS = ("recent_flag_share", "risk_flag")  # what the tagger outputs, for the proxy test
+MITIGATIONS = (
+    "fairlearn.CorrelationRemover", "aif360.Reweighing", "aif360.DisparateImpactRemover",
+    "fairlearn.ExponentiatedGradient(DP)", "fairlearn.ExponentiatedGradient(EO)",
+    "aif360.PrejudiceRemover", "fairlearn.ThresholdOptimizer(DP)",
+    "fairlearn.ThresholdOptimizer(EO)", "fairlearn.ThresholdOptimizer(TPR)",
+    "aif360.EqOddsPostprocessing", "aif360.CalibratedEqOddsPostprocessing(weighted)",
+    "aif360.CalibratedEqOddsPostprocessing(fnr)",
+)
 REFERENCE = {"ethnicity": "White", "age_band": "25-39", "income_band": "middle",
              "online_presence": "online"}
 
@@ -654,5 +662,9 @@ CASE = Case(
     analyses=_analyses,
     sweep_extras=_sweep_extras,
     display=_display,
+    # Every applicable mitigation but aif360's reject-option classification, which takes
+    # prediction 1 to be the favourable outcome: here 1 is a flag, so it would flag more
+    # of the group it means to protect.
+    mitigations=MITIGATIONS,
     mitigation_attribute="ethnicity",
 )

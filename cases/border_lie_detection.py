@@ -29,7 +29,7 @@ ORIGINS = ("region A", "region B", "region C", "region D")
 ORIGIN_SHARES = (0.5, 0.2, 0.2, 0.1)
 MAJORITY = ORIGINS[0]  # where the lab recruited its volunteers
 
-# Micro-gesture channels, one standardised measurement each. The first four
+# Micro-gesture channels, each a count of events detected in the interview. The first four
 # carry the (weak) deception signal; the next four are where region D's
 # baseline differs; the rest are noise the model may pick up by accident.
 SIGNAL = ("gaze_aversion", "blink_rate", "lip_press", "brow_raise")
@@ -42,13 +42,16 @@ OTHER = ("brow_lower", "lid_tighten", "eye_widen", "eye_squint", "nose_wrinkle",
          "eye_roll")
 FEATURES = SIGNAL + D_SHIFTED + OTHER
 
-SIGNAL_SHIFT = 0.5  # deceivers' mean on each signal channel, in standard deviations
-# Each origin's baseline (mean of innocent travellers), in standard deviations.
+# Counts are whole numbers: a real detector counts events, and whole numbers keep
+# the record's data fingerprint (a CSV of every value) fast to compute.
+COUNT_MEAN, COUNT_SD = 15, 5  # events per interview of region A's innocent travellers
+SIGNAL_SHIFT = 2.5  # extra events on each signal channel when lying: half a standard deviation
+# How each origin's innocent travellers differ from region A's, in events per interview.
 BASELINES = {
     "region A": {},
-    "region B": {c: 0.4 for c in SIGNAL},
+    "region B": {c: 2.0 for c in SIGNAL},
     "region C": {},
-    "region D": {c: 0.8 for c in D_SHIFTED},
+    "region D": {c: 4.0 for c in D_SHIFTED},
 }
 SELECTED_CHANNELS = 6  # SelectKBest's k: the vendor keeps the "best" six channels
 CV_FOLDS = 5
@@ -76,8 +79,9 @@ def _travellers(rng: np.random.Generator, origin_code: np.ndarray, deceptive: np
     n = len(origin_code)
     sex = np.where(rng.random(n) < male_share, "male", "female")
     age_band = np.where(rng.random(n) < under_40_share, "under 40", "40 and over")
-    channels = (rng.normal(size=(n, len(FEATURES))) + _baseline_matrix()[origin_code]
-                + deceptive[:, None] * _signal_vector())
+    mean = COUNT_MEAN + _baseline_matrix()[origin_code] + deceptive[:, None] * _signal_vector()
+    channels = np.clip(np.round(mean + COUNT_SD * rng.normal(size=(n, len(FEATURES)))), 0, None)
+    channels = channels.astype(np.int64)
     frame = pd.DataFrame({
         "setting": np.full(n, setting), "origin": np.asarray(ORIGINS)[origin_code],
         "sex": sex, "age_band": age_band, "deceptive": deceptive.astype(np.int64),
@@ -105,13 +109,16 @@ def make_border_lie_detection_data(
 ) -> pd.DataFrame:
     """Generate a lab study of acted lies and a stream of travellers at a border.
 
-    Every person has 36 standardised "micro-gesture" measurements. Four of
-    them (gaze aversion, blink rate, lip press, brow raise) are half a
-    standard deviation higher in people who lie: a weak signal. Innocent
-    people's baselines differ by origin: region B's expression norms raise
-    gaze aversion and blink rate (the same channels that signal deception),
-    region C's lower lip press and brow raise, region D's raise four channels
-    that carry no signal. Sex and age band change nothing.
+    Every person has 36 "micro-gesture" channels, each a count of events
+    detected during the interview (mean 15, standard deviation 5 for region
+    A's innocent travellers). Four of them (gaze aversion, blink rate, lip
+    press, brow raise) are 2.5 events higher in people who lie: a weak
+    signal, half a standard deviation. Innocent people's baselines differ by
+    origin: region B's expression norms add 2 events on those same four
+    channels, so that its innocent travellers look a little like liars;
+    region D's add 4 events on four channels that carry no signal (head tilt,
+    smile asymmetry, hand to face, nod rate); region C's equal region A's.
+    Sex and age band change nothing.
 
     The lab study (``setting == "lab"``) has ``lab_size`` volunteers, exactly
     half of them told to lie, ``lab_origin_mix`` of them from region A and the
@@ -143,7 +150,7 @@ def make_border_lie_detection_data(
     pandas.DataFrame
         One row per person: ``setting`` ("lab" or "deployment"), ``origin``,
         ``sex``, ``age_band``, ``deceptive`` (the truth, which the lab knows
-        and the border does not) and the 36 micro-gesture channels.
+        and the border does not) and the 36 micro-gesture counts.
 
     Examples
     --------
@@ -678,17 +685,20 @@ def _display(record: dict) -> list[dict]:
 
 # ----------------------------------------------------------------------- case
 
-_CHANNEL_COLUMNS = tuple(
-    Column(c, "feature",
-           f"Micro-gesture channel '{c.replace('_', ' ')}', standardised: normal noise"
-           + (f", + {SIGNAL_SHIFT:g} for liars" if c in SIGNAL else "")
-           + "".join(f", {v:+g} for {o}" for o, shifts in BASELINES.items()
-                     for ch, v in shifts.items() if ch == c) + ".",
-           "Its baseline differs by origin: innocent travellers from "
-           + " and ".join(o for o, shifts in BASELINES.items() if c in shifts)
-           + " differ from region A's." if any(c in s for s in BASELINES.values()) else "")
-    for c in FEATURES
-)
+def _channel_column(c: str) -> Column:
+    shifts = [(o, v[c]) for o, v in BASELINES.items() if c in v]
+    text = (f"'{c.replace('_', ' ')}' events detected in the interview: round({COUNT_MEAN} + "
+            f"{COUNT_SD} × normal noise"
+            + (f" + {SIGNAL_SHIFT:g} if lying" if c in SIGNAL else "")
+            + "".join(f" + {v:g} if from {o}" for o, v in shifts) + "), at least 0.")
+    bias = ""
+    if shifts:
+        bias = ("Innocent travellers from " + " and ".join(o for o, _ in shifts)
+                + " score higher than region A's: an expression norm, not a lie"
+                + (", on a channel that does signal lying." if c in SIGNAL
+                   else ", on a channel that carries no signal."))
+    return Column(c, "feature", text, bias)
+
 
 CASE = Case(
     slug="border-lie-detection",
@@ -728,7 +738,7 @@ CASE = Case(
                "1 if the person lies: exactly half of the lab (told to lie), a share "
                "`prevalence` of travellers. Known in a synthetic world only; acted lies are "
                "assumed to look like real ones, an assumption in the lab's favour."),
-        *_CHANNEL_COLUMNS,
+        *(_channel_column(c) for c in FEATURES),
     ),
     features=FEATURES,
     label="deceptive",

@@ -575,6 +575,83 @@ def _analyses(run) -> dict:
     }
 
 
+_VARIANT_LABELS = {"uncorrected": "Uncorrected loop (reported + discovered)",
+                   "reported_only": "Reported incidents only",
+                   "corrected": "Ensign et al.'s correction"}
+
+
+def _display(record: dict) -> list[dict]:
+    a = record["analyses"]
+    rounds = a["simulation"]["rounds"]
+    variants = a["simulation"]["variants"]
+    minority = a["groups"]["uncorrected"]["district_group"][MOSTLY_MINORITY]
+    crime_share = minority["crime_share"]
+    blocks: list[dict] = [
+        {"kind": "text", "markdown": (
+            f"Each of {a['simulation']['n_runs']} simulated runs plays "
+            f"{a['simulation']['n_rounds']} rounds of patrol allocation; bands are the "
+            "2.5th–97.5th percentiles across runs, lines the medians. The dashed line is the "
+            "mostly-minority districts' true share of crime: a fair allocation would follow it.")},
+        {"kind": "figure", "id": "allocation-over-time",
+         "title": "Patrol share of the mostly-minority districts, round by round",
+         "caption": "Share of patrols sent to the two mostly-minority districts in each round, "
+                    "under the three ways of recording crime (synthetic simulation; median and "
+                    "95% band across runs). Dashed: their true share of crime.",
+         "alt": "Line chart of patrol share over rounds. The uncorrected loop stays above the "
+                "true crime share with a wide band; reported-only and corrected variants stay "
+                "near it.",
+         "chart": "line", "xlabel": "Round", "ylabel": "Patrol share",
+         "percent_y": True, "xscale": "linear", "reference_line": crime_share,
+         "series": [
+             {"label": _VARIANT_LABELS[v], "x": rounds,
+              "y": a["groups"][v]["district_group"][MOSTLY_MINORITY]
+              ["patrol_share_over_rounds"]["median"],
+              "low": a["groups"][v]["district_group"][MOSTLY_MINORITY]
+              ["patrol_share_over_rounds"]["low"],
+              "high": a["groups"][v]["district_group"][MOSTLY_MINORITY]
+              ["patrol_share_over_rounds"]["high"]}
+             for v in variants]},
+    ]
+    districts = [d["district"] for d in a["districts"]]
+    true_shares = [d["true_share"] for d in a["districts"]]
+    series = [{"label": "True share of crime", "x": districts, "y": true_shares,
+               "low": None, "high": None}]
+    for v in variants:
+        final = {d["district"]: d["patrol_share"] for d in a["final"][v]["districts"]}
+        series.append({"label": _VARIANT_LABELS[v], "x": districts,
+                       "y": [final[d]["value"] for d in districts],
+                       "low": [final[d]["ci_low"] for d in districts],
+                       "high": [final[d]["ci_high"] for d in districts]})
+    blocks.append(
+        {"kind": "figure", "id": "final-share",
+         "title": "Final patrol share against true share of crime, by district",
+         "caption": "Each district's share of patrols after the last round (median and 95% band "
+                    "across runs) against its true share of crime (synthetic simulation). "
+                    "D1–D2 are the mostly-minority districts.",
+         "alt": "Error-bar chart by district: under the uncorrected loop D1 and D2 receive more "
+                "than their true share of patrols; the corrected variants sit on the true "
+                "shares.",
+         "chart": "errorbar", "xlabel": "District", "ylabel": "Share",
+         "percent_y": True, "xscale": "linear", "reference_line": None, "series": series})
+    rows = []
+    for v in variants:
+        g = a["groups"][v]["district_group"][MOSTLY_MINORITY]
+        across = a["person_level"][v]["across_runs"]["stop_rate"]
+        rows.append([_VARIANT_LABELS[v], g["crime_share"], g["final_patrol_share"],
+                     a["final"][v]["tv_distance"], across["difference"]])
+    blocks.append(
+        {"kind": "table", "title": "The three variants compared",
+         "columns": ["Variant", "True crime share (mostly minority)",
+                     "Final patrol share (mostly minority)",
+                     "Share of patrols misplaced (total variation)",
+                     "Stop-rate difference across runs"],
+         "rows": rows, "percent": [False, True, True, True, False],
+         "caption": "Medians and 95% bands across runs (synthetic simulation). The stop-rate "
+                    "difference here varies with the loop's randomness; the audit above "
+                    "shows the bootstrap interval within one city."})
+    return blocks
+
+
 CASE = Case(
     slug="predictive-policing",
     title="Predictive policing: a runaway feedback loop",
@@ -646,6 +723,7 @@ CASE = Case(
     headline=Headline("district_group", "selection_rate", MOSTLY_MINORITY,
                       "how much more often residents of the mostly-minority districts are "
                       "stopped than residents of the mostly-majority districts"),
+    display=_display,
     metrics_that_matter={
         "selection_rate": "The stop rate: how often residents are stopped at all, whatever "
                           "they did.",

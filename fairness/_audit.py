@@ -367,7 +367,7 @@ def audit(
         # then sums joint groups, as the confusion counts do.
         lut = np.full(int(np.prod([len(a.groups) for a in prepared.attributes])), -1)
         lut[counts.present] = np.arange(len(counts.present))
-        per_joint = score_counts(prepared.score, prepared.y.astype(np.int64),
+        per_joint = score_counts(prepared.score, prepared.y,
                                  lut[joint_codes(prepared)], len(counts.present))
         for view in counts.views:
             per_group = metrics_from_counts(

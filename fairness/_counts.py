@@ -42,12 +42,14 @@ def reduce(prepared: Prepared, intersectional: bool) -> Counts:
     attrs: list[Attribute] = prepared.attributes
     sizes = [len(a.groups) for a in attrs]
     n_joint = int(np.prod(sizes))
-    joint = np.zeros(prepared.n_rows, dtype=np.int64)
-    for a, size in zip(attrs, sizes, strict=True):
-        joint *= size
-        joint += a.codes
-    cell = joint * 4 + 2 * prepared.y.astype(np.int64) + prepared.y_hat
+    cell = joint_codes(prepared)
+    cell *= 4
+    yy = prepared.y * np.int8(2)  # small (int8) until added to the int64 codes
+    yy += prepared.y_hat
+    cell += yy
+    del yy
     cells = np.bincount(cell, minlength=n_joint * 4).reshape(n_joint, 4)
+    del cell
 
     # Keep only joint groups that occur: the bootstrap then draws over a few
     # hundred cells at most, whatever the product of the attributes' sizes.
@@ -72,8 +74,9 @@ def reduce(prepared: Prepared, intersectional: bool) -> Counts:
 
 def joint_codes(prepared: Prepared) -> np.ndarray:
     """The joint group of each row (used by the cross-check and score paths)."""
-    joint = np.zeros(prepared.n_rows, dtype=np.int64)
-    for a in prepared.attributes:
+    attrs = prepared.attributes
+    joint = np.array(attrs[0].codes, dtype=np.int64)
+    for a in attrs[1:]:
         joint *= len(a.groups)
         joint += a.codes
     return joint

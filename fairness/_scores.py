@@ -41,14 +41,15 @@ def auc_from_histograms(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
         return np.where(pairs > 0, wins / np.where(pairs > 0, pairs, 1), np.nan)
 
 
-def _hanley_mcneil(auc: float, n_pos: float, n_neg: float, z: float) -> tuple[float, float]:
+def hanley_mcneil(auc: float, n_pos: float, n_neg: float, z: float) -> tuple[float, float]:
+    """Hanley and McNeil's (1982) normal interval for an AUC, clipped to [0, 1]."""
     q1 = auc / (2 - auc)
     q2 = 2 * auc**2 / (1 + auc)
     var = (auc * (1 - auc) + (n_pos - 1) * (q1 - auc**2) + (n_neg - 1) * (q2 - auc**2)) / (
         n_pos * n_neg
     )
     half = z * np.sqrt(max(var, 0.0))
-    return max(0.0, auc - half), min(1.0, auc + half)
+    return float(max(0.0, auc - half)), float(min(1.0, auc + half))
 
 
 @dataclass
@@ -124,7 +125,7 @@ def metrics_from_counts(sc: ScoreCounts, confidence: float) -> list[dict]:
         n_pos, n_neg = hist[g, 1].sum(), hist[g, 0].sum()
         auc = float(aucs[g])
         if np.isfinite(auc):
-            lo, hi = _hanley_mcneil(auc, n_pos, n_neg, z)
+            lo, hi = hanley_mcneil(auc, n_pos, n_neg, z)
             auc_est = {"value": auc, "ci_low": lo, "ci_high": hi, "ci_method": "Hanley-McNeil"}
         else:
             auc_est = {"value": None, "ci_low": None, "ci_high": None,

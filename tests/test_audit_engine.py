@@ -160,6 +160,22 @@ def test_arrow_input_matches_pandas_including_chunks_and_nan_labels():
     assert audit(table, **kw).to_json() == audit(df, **kw).to_json()
 
 
+def test_arrow_dictionary_columns_with_unused_values_and_per_chunk_dictionaries():
+    df = HAND.assign(grp=pd.Categorical(HAND["grp"], categories=["Z", "B", "A"]))
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    assert pa.types.is_dictionary(table.column("grp").type)
+    # Two chunks whose dictionaries differ in content and order.
+    chunked = pa.chunked_array([
+        pa.DictionaryArray.from_arrays(pa.array([0, 0, 0, 0, 0, 0, 1], pa.int32()),
+                                       pa.array(["A", "B"])),
+        pa.DictionaryArray.from_arrays(pa.array([0, 0, 0], pa.int32()), pa.array(["B", "Q"])),
+    ])
+    kw = dict(label="y", prediction="pred", sensitive="grp", bootstrap=0, cross_check=False)
+    expected = hand_audit().to_json()
+    assert audit(table, **kw).to_json() == expected
+    assert audit(table.set_column(2, "grp", chunked), **kw).to_json() == expected
+
+
 # ---------------------------------------------------------------------------
 # Positive label
 

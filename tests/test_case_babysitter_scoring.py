@@ -21,6 +21,7 @@ from cases.babysitter_scoring import (
     _display,
     make_babysitter_scoring_data,
 )
+from fairness.mitigations import applicable
 from reports._io import dumps
 
 
@@ -181,6 +182,9 @@ def test_the_model_works_with_the_mitigation_machinery():
     np.testing.assert_array_equal(fitted.predict(X.to_numpy()), fitted.predict(X))
     with pytest.raises(ValueError, match="policy"):
         OfflinePolicyClassifier(policy="drop").fit(X, y)
+    # The declared mitigations exist and fit this model; only reject-option is left out.
+    left_out = set(applicable(model)) - set(CASE.mitigations)
+    assert left_out == {"aif360.RejectOptionClassification(SPD)"}
 
 
 def test_record_is_deterministic_and_displayable(record):

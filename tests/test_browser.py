@@ -1,0 +1,153 @@
+"""The built site in a real browser: Playwright driving Debian's chromium.
+
+Every case page loads without a console error and without a request to any
+host but the local server; every figure has a rendered size; the site search
+finds a case by a word from its title; the navigation reaches every case.
+Skipped, with the reason shown, where ``/usr/bin/chromium`` is absent
+(``.ci/run`` installs it).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason="/usr/bin/chromium is not installed (apt-get install chromium; "
+                              ".ci/run installs it)"),
+]
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass
+
+
+@pytest.fixture(scope="module")
+def site() -> Path:
+    """The built site, brought up to date first (a no-op in seconds when nothing changed)."""
+    from reports.build import SITE, build
+
+    messages: list[str] = []
+    assert build(log=messages.append) == 0, "\n".join(messages)
+    return SITE
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A page that records every request and every console error."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.requests, pg.errors = [], []
+    context.on("request", lambda r: pg.requests.append(r.url))
+    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    yield pg
+    context.close()
+
+
+def _cases():
+    from cases import all_cases
+
+    return list(all_cases().values())
+
+
+def _foreign(urls: list[str]) -> list[str]:
+    out = []
+    for u in urls:
+        parsed = urlparse(u)
+        if parsed.scheme in {"data", "blob", "about"}:
+            continue
+        if parsed.hostname != "127.0.0.1":
+            out.append(u)
+    return out
+
+
+def test_case_pages_load_cleanly_with_their_figures(page, server):
+    for case in _cases():
+        page.errors.clear()
+        response = page.goto(f"{server}/cases/{case.slug}.html", wait_until="load")
+        assert response is not None and response.ok, case.slug
+        assert page.locator("h1").first.inner_text().strip() == case.title
+        images = page.locator("article img")
+        assert images.count() > 0, f"{case.slug}: no figures"
+        for i in range(images.count()):
+            img = images.nth(i)
+            img.scroll_into_view_if_needed()
+            size = img.evaluate("e => [e.complete, e.naturalWidth, "
+                                "e.getBoundingClientRect().width, e.getBoundingClientRect().height]")
+            assert size[0] and size[1] > 0 and size[2] > 0 and size[3] > 0, (
+                case.slug, img.get_attribute("src"), size)
+            assert img.get_attribute("alt"), (case.slug, img.get_attribute("src"))
+        assert not page.errors, (case.slug, page.errors)
+    assert not _foreign(page.requests), _foreign(page.requests)
+
+
+def test_site_pages_call_no_other_host(page, server):
+    for name in ("index.html", "audit-your-own-model.html", "methodology.html", "teaching.html",
+                 "glossary.html", "print.html"):
+        page.errors.clear()
+        response = page.goto(f"{server}/{name}", wait_until="load")
+        assert response is not None and response.ok, name
+        assert not page.errors, (name, page.errors)
+    assert not _foreign(page.requests), _foreign(page.requests)
+
+
+def test_search_finds_each_case_by_a_word_of_its_title(page, server):
+    page.goto(f"{server}/index.html", wait_until="load")
+    for case in _cases():
+        word = max(re.findall(r"[A-Za-z]{4,}", case.title.split(":")[0]), key=len)
+        page.locator("label.md-search__icon, label[for='__search']").first.click()
+        box = page.locator("input.md-search__input")
+        box.fill("")
+        box.type(word, delay=20)
+        hit = page.locator(f".md-search-result__item a[href*='cases/{case.slug}.html']")
+        hit.first.wait_for(state="attached", timeout=10_000)
+        assert hit.count() > 0, (case.slug, word)
+        page.keyboard.press("Escape")
+    assert not page.errors, page.errors
+
+
+def test_navigation_reaches_every_case(page, server):
+    page.goto(f"{server}/index.html", wait_until="load")
+    for case in _cases():
+        link = page.locator(f"nav.md-nav--primary a.md-nav__link[href$='cases/{case.slug}.html']")
+        assert link.count() > 0, f"{case.slug} is not in the navigation"
+        link.first.click()
+        page.wait_for_url(f"**/cases/{case.slug}.html")
+        assert page.locator("h1").first.inner_text().strip() == case.title
+    assert not page.errors, page.errors
+    assert not _foreign(page.requests), _foreign(page.requests)
