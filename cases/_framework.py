@@ -12,6 +12,18 @@ from typing import Any
 
 import pandas as pd
 
+# The pitfalls of the course the casebook grew from (shared/seed): one
+# vocabulary, so the home page can set every case against every pitfall.
+PITFALLS = (
+    "incomplete or unrepresentative data",
+    "statistical bias in the data or labels",
+    "a loss or metric that does not fit the need",
+    "information leaking into the model",
+    "a feedback loop: the model changes its own data",
+    "a model that does not adapt to change",
+    "overfitting",
+)
+
 
 class CaseError(ValueError):
     """A case, a knob or a value that does not exist or is out of range (one-line message)."""
@@ -42,7 +54,9 @@ class Knob:
         if self.choices:
             value = str(text)
             if value not in self.choices:
-                raise CaseError(f"knob {self.name!r} must be {self.describe_range()}, got {value!r}")
+                raise CaseError(
+                    f"knob {self.name!r} must be {self.describe_range()}, got {value!r}"
+                )
             return value
         try:
             value = float(text)
@@ -141,6 +155,12 @@ class Case:
     display: Callable[[dict], list[dict]] | None = None  # record -> page blocks (see below)
     mitigations: tuple[str, ...] | None = None  # None: all that fit a binary classifier
     mitigation_attribute: str | None = None  # default: the headline's attribute
+
+    def __post_init__(self) -> None:
+        unknown = [p for p in self.pitfalls if p not in PITFALLS]
+        if unknown:
+            raise CaseError(f"case {self.slug!r} names unknown pitfalls {unknown}; use "
+                            "entries of cases._framework.PITFALLS")
 
     def knob(self, name: str) -> Knob:
         for k in self.knobs:

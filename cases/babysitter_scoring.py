@@ -558,8 +558,8 @@ CASE = Case(
         "real system observes, it is not. Candidates with no online presence get whatever "
         "score the missing-data policy gives them."
     ),
-    pitfalls=("an unvalidated label", "proxies of a protected attribute",
-              "missing data handled silently", "the audit changes with the label you trust"),
+    pitfalls=("statistical bias in the data or labels", "information leaking into the model",
+              "incomplete or unrepresentative data"),
     regulation=("EU AI Act: high-risk (Annex III, 4(a)); Art. 5(1)(c) social scoring; "
                 "US Fair Credit Reporting Act"),
     make_data=_make_data,

@@ -169,8 +169,7 @@ CASE = Case(
         "A screener trained on ten years of past hiring decisions, with sex removed from its "
         "inputs, still shortlists women less often: it learns the history through proxies."
     ),
-    pitfalls=("historical bias in labels", "proxies leak a removed attribute",
-              "the label is not the truth"),
+    pitfalls=("statistical bias in the data or labels", "information leaking into the model"),
     regulation="EU AI Act: high-risk (Annex III, 4(a)); NYC Local Law 144 bias audits",
     make_data=make_hiring_data,
     columns=(

@@ -662,9 +662,9 @@ CASE = Case(
         "shares; they keep the tilt of the old records, and residents of the over-patrolled "
         "districts are stopped more often."
     ),
-    pitfalls=("a feedback loop: the model changes the data it learns from",
-              "biased labels: recorded crime is not crime",
-              "a model that does not adapt"),
+    pitfalls=("a feedback loop: the model changes its own data",
+              "statistical bias in the data or labels",
+              "a model that does not adapt to change"),
     regulation=("EU AI Act Art. 5(1)(d) bans person-based crime prediction based solely on "
                 "profiling; place-based forecasting falls outside it"),
     make_data=make_predictive_policing_data,

@@ -13,12 +13,13 @@ from ._counts import (
     group_cells,
     joint_codes,
     reduce,
+    row_blocks,
 )
 from ._estimate import estimate, estimates
 from ._metrics import METRIC_NAMES, METRICS, compute_metric, generalized_entropy
 from ._prepare import AuditInputError, prepare
 from ._result import AuditResult
-from ._scores import metrics_from_counts, score_counts
+from ._scores import AUC_BINS, metrics_from_counts, score_counts
 
 SCHEMA_VERSION = 1
 CROSS_CHECK_MAX_ROWS = 200_000
@@ -125,7 +126,8 @@ def _audit_view(
     sr, sr_reps = values["selection_rate"], rep_values.get("selection_rate")
     with np.errstate(invalid="ignore", divide="ignore"), _quiet():
         impact = sr / np.max(sr)
-        impact_reps = sr_reps / np.nanmax(sr_reps, axis=1, keepdims=True) if sr_reps is not None else None
+        impact_reps = (sr_reps / np.nanmax(sr_reps, axis=1, keepdims=True)
+                       if sr_reps is not None else None)
 
     per_metric = {
         m: estimates(values[m], rep_values.get(m), confidence, METRICS[m].undefined_when)
@@ -367,8 +369,13 @@ def audit(
         # then sums joint groups, as the confusion counts do.
         lut = np.full(int(np.prod([len(a.groups) for a in prepared.attributes])), -1)
         lut[counts.present] = np.arange(len(counts.present))
-        per_joint = score_counts(prepared.score, prepared.y,
-                                 lut[joint_codes(prepared)], len(counts.present))
+        n_present = len(counts.present)
+        per_joint = None
+        for rows in row_blocks(prepared.n_rows, n_present * 2 * AUC_BINS // 16):
+            row_group = joint_codes(prepared, rows)
+            np.take(lut, row_group, out=row_group, mode="clip")  # every code is present
+            part = score_counts(prepared.score[rows], prepared.y[rows], row_group, n_present)
+            per_joint = part if per_joint is None else per_joint + part
         for view in counts.views:
             per_group = metrics_from_counts(
                 per_joint.group(view.members.argmax(axis=1), len(view.groups)), confidence)

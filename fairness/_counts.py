@@ -15,6 +15,7 @@ import numpy as np
 from ._prepare import Attribute, Prepared
 
 JOINT_SEPARATOR = " × "
+ROW_BLOCK = 1 << 20
 
 
 @dataclass
@@ -37,19 +38,33 @@ class Counts:
         return int(self.cells.sum())
 
 
+def row_blocks(n_rows: int, n_keys: int = 0) -> list[slice]:
+    """Slices of about a million rows, or one slice when the keys are many.
+
+    Working block by block keeps every temporary array small (8 MB of int64):
+    the allocator reuses it instead of mapping and zeroing fresh pages, and it
+    stays in cache. A bincount over many keys costs per block, hence one
+    block when there are more keys than a block has rows.
+    """
+    if n_keys > ROW_BLOCK or n_rows <= 2 * ROW_BLOCK:
+        return [slice(0, n_rows)]
+    return [slice(i, min(i + ROW_BLOCK, n_rows)) for i in range(0, n_rows, ROW_BLOCK)]
+
+
 def reduce(prepared: Prepared, intersectional: bool) -> Counts:
     """One pass over the rows: joint group code, then a bincount."""
     attrs: list[Attribute] = prepared.attributes
     sizes = [len(a.groups) for a in attrs]
     n_joint = int(np.prod(sizes))
-    cell = joint_codes(prepared)
-    cell *= 4
-    yy = prepared.y * np.int8(2)  # small (int8) until added to the int64 codes
-    yy += prepared.y_hat
-    cell += yy
-    del yy
-    cells = np.bincount(cell, minlength=n_joint * 4).reshape(n_joint, 4)
-    del cell
+    cells = np.zeros(n_joint * 4, dtype=np.int64)
+    for rows in row_blocks(prepared.n_rows, n_joint * 4):
+        cell = joint_codes(prepared, rows)
+        cell *= 4
+        yy = prepared.y[rows] * np.int8(2)  # small (int8) until added to the int64 codes
+        yy += prepared.y_hat[rows]
+        cell += yy
+        cells += np.bincount(cell, minlength=n_joint * 4)
+    cells = cells.reshape(n_joint, 4)
 
     # Keep only joint groups that occur: the bootstrap then draws over a few
     # hundred cells at most, whatever the product of the attributes' sizes.
@@ -72,13 +87,13 @@ def reduce(prepared: Prepared, intersectional: bool) -> Counts:
     return Counts(cells=cells, views=views, present=present)
 
 
-def joint_codes(prepared: Prepared) -> np.ndarray:
-    """The joint group of each row (used by the cross-check and score paths)."""
+def joint_codes(prepared: Prepared, rows: slice = slice(None)) -> np.ndarray:
+    """The joint group of each row (of ``rows``), as int64."""
     attrs = prepared.attributes
-    joint = np.array(attrs[0].codes, dtype=np.int64)
+    joint = np.array(attrs[0].codes[rows], dtype=np.int64)
     for a in attrs[1:]:
         joint *= len(a.groups)
-        joint += a.codes
+        joint += a.codes[rows]
     return joint
 
 

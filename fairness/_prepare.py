@@ -95,9 +95,12 @@ def _small_ints(arr: np.ndarray) -> tuple[np.ndarray, list[Any]] | None:
     lo, hi = int(ints.min()), int(ints.max())
     if hi - lo > 64:
         return None
-    codes = ints.astype(np.int64)
-    if lo:
-        codes -= lo
+    if -128 <= lo and hi <= 127:
+        codes = ints.astype(np.int8)  # 1 byte a row: a 0/1 label stays small
+        if lo:
+            codes -= np.int8(lo)
+    else:
+        codes = ints - lo
     present = [lo] + [v for v in range(lo + 1, hi) if (ints == v).any()] + (
         [hi] if hi > lo else [])
     if len(present) < hi - lo + 1:
@@ -169,13 +172,16 @@ def _factorize_arrow(column: pa.ChunkedArray) -> tuple[np.ndarray, list[Any]]:
         order = _sort_key_order(values)
         rank = dict(zip((values[i] for i in order), range(len(values)), strict=True))
         values = [values[i] for i in order]
-        codes = np.empty(len(column), dtype=np.int64)
+        # The smallest integer type that holds every code and one more (the
+        # attribute's "(missing)" group): usually one byte a row.
+        small = np.int8 if len(values) < 126 else np.int16 if len(values) < 32_000 else np.int32
+        codes = np.empty(len(column), dtype=small)
         offsets = np.cumsum([0] + [len(c) for c in chunks])
 
         def place(k: int) -> None:
             idx, vals = encoded[k]
             lut = np.asarray([-1 if _is_nan(v) else rank[v] for v in vals] + [-1],
-                             dtype=np.int64)
+                             dtype=small)
             np.take(lut, idx, out=codes[offsets[k]:offsets[k + 1]])
 
         list(pool.map(place, range(len(chunks))))
@@ -292,10 +298,14 @@ def prepare(
     if score is not None:
         score_values = _numeric(_get(frame, score), score, "score")
 
-    missing = (y_codes < 0) | (p_codes < 0)
-    if score_values is not None:
-        missing |= np.isnan(score_values)
-    n_missing = int(missing.sum())
+    score_nan = score_values is not None and bool(np.isnan(score_values.min()))
+    if y_codes.min() < 0 or p_codes.min() < 0 or score_nan:
+        missing = (y_codes < 0) | (p_codes < 0)
+        if score_values is not None:
+            missing |= np.isnan(score_values)
+        n_missing = int(missing.sum())
+    else:
+        n_missing = 0
     n_dropped = 0
     if n_missing:
         if not drop_missing:
@@ -320,6 +330,8 @@ def prepare(
 
     # One positive value for both columns: they share a coding.
     def used(codes: np.ndarray, vals: list[Any]) -> list[Any]:
+        if not n_dropped:
+            return vals  # factorize lists only values that occur
         return [vals[i] for i in np.flatnonzero(np.bincount(codes, minlength=len(vals)))]
 
     values = list(dict.fromkeys(used(y_codes, y_values) + used(p_codes, p_values)))
@@ -331,12 +343,16 @@ def prepare(
     else:
         positive = _match_positive(positive_label, values)
 
-    def is_positive(vals: list[Any]) -> np.ndarray:
-        flags = [v == positive for v in vals] + [False]
-        return np.asarray(flags, dtype=np.int8)
+    def is_positive(codes: np.ndarray, vals: list[Any]) -> np.ndarray:
+        """0/1 (int8) per row: one comparison when one value is the positive one."""
+        hits = [i for i, v in enumerate(vals) if v == positive]
+        if len(hits) == 1:
+            return (codes == hits[0]).view(np.int8)
+        flags = np.asarray([v == positive for v in vals] + [False], dtype=np.int8)
+        return flags[codes]
 
-    y = is_positive(y_values)[y_codes]
-    y_hat = is_positive(p_values)[p_codes]
+    y = is_positive(y_codes, y_values)
+    y_hat = is_positive(p_codes, p_values)
 
     if score_values is not None:
         lo, hi = float(np.min(score_values)), float(np.max(score_values))

@@ -21,15 +21,6 @@ AUC_BINS = 10_000
 CALIBRATION_BINS = 10
 
 
-def _bin(score: np.ndarray, n_bins: int) -> np.ndarray:
-    # The nudge puts k / n_bins into bin k even where float rounding makes
-    # score * n_bins a hair below k (0.0057 * 10_000 = 56.99999999999999).
-    t = score * n_bins
-    t += 1e-6
-    b = t.astype(np.int64)
-    return np.minimum(b, n_bins - 1, out=b)
-
-
 def auc_from_histograms(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
     """Mann-Whitney AUC from per-bin positive and negative counts (last axis)."""
     pos = np.asarray(pos, dtype=float)
@@ -66,6 +57,11 @@ class ScoreCounts:
     brier_sq: np.ndarray  # (G,) sum of (score - y)^4
     cal_s: np.ndarray  # (G, CALIBRATION_BINS) sum of scores per calibration bin
 
+    def __add__(self, other: ScoreCounts) -> ScoreCounts:
+        return ScoreCounts(self.hist + other.hist, self.n + other.n,
+                           self.brier_sum + other.brier_sum, self.brier_sq + other.brier_sq,
+                           self.cal_s + other.cal_s)
+
     def group(self, index: np.ndarray, n_groups: int) -> ScoreCounts:
         """Sum joint groups into the ``n_groups`` groups of a view (``index``: group of each)."""
         def add(a: np.ndarray) -> np.ndarray:
@@ -79,24 +75,35 @@ class ScoreCounts:
 
 def score_counts(score: np.ndarray, y: np.ndarray, group: np.ndarray,
                  n_groups: int) -> ScoreCounts:
-    """One pass over the rows: score histograms and sums per (group, y)."""
-    key = _bin(score, AUC_BINS)
-    gy = group * 2
-    gy += y
-    gy *= AUC_BINS
-    key += gy
-    del gy
+    """One pass over the rows: score histograms and sums per (group, y).
+
+    ``group`` (int64) is used as scratch space and overwritten: on ten million
+    rows every array not allocated is 80 MB of memory not touched.
+    """
+    t = np.subtract(score, y)
+    t *= t
+    brier_sum = np.bincount(group, weights=t, minlength=n_groups)
+    t *= t
+    brier_sq = np.bincount(group, weights=t, minlength=n_groups)
+    # key = (2 * group + y) * AUC_BINS + score bin, built in group's buffer.
+    group *= 2
+    group += y
+    group *= AUC_BINS
+    np.multiply(score, AUC_BINS, out=t)
+    # The nudge puts k / AUC_BINS into bin k even where float rounding makes
+    # score * AUC_BINS a hair below k (0.0057 * 10_000 = 56.99999999999999).
+    t += 1e-6
+    np.floor(t, out=t)
+    np.minimum(t, AUC_BINS - 1, out=t)
+    t += group  # exact: the keys are far below 2**53
+    key = group
+    np.copyto(key, t, casting="unsafe")
+    del t
     hist = np.bincount(key, minlength=n_groups * 2 * AUC_BINS).reshape(n_groups, 2, AUC_BINS)
     # The calibration bins are runs of AUC bins (10,000 / 10 = 1,000 each), so
     # key // 1,000 is (group, y, calibration bin).
     key //= AUC_BINS // CALIBRATION_BINS
     cal_s = np.bincount(key, weights=score, minlength=n_groups * 2 * CALIBRATION_BINS)
-    del key
-    sq = score - y
-    sq *= sq
-    brier_sum = np.bincount(group, weights=sq, minlength=n_groups)
-    sq *= sq
-    brier_sq = np.bincount(group, weights=sq, minlength=n_groups)
     return ScoreCounts(hist, hist.sum(axis=(1, 2)).astype(float), brier_sum, brier_sq,
                        cal_s.reshape(n_groups, 2, CALIBRATION_BINS).sum(axis=1))
 
@@ -105,6 +112,7 @@ def score_metrics(
     score: np.ndarray, y: np.ndarray, group: np.ndarray, n_groups: int, confidence: float
 ) -> list[dict]:
     """For each group: AUC and Brier score with intervals, and a calibration table."""
+    group = np.array(group, dtype=np.int64)  # score_counts overwrites it
     return metrics_from_counts(score_counts(score, y, group, n_groups), confidence)
 
 

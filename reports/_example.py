@@ -23,6 +23,17 @@ COMMAND = (
     "--out my-audit"
 )
 
+def display_command() -> str:
+    """:data:`COMMAND` for the page: one option per line, with shell line continuations."""
+    out: list[str] = []
+    for part in COMMAND.split(" "):
+        if part.startswith("--") or not out:
+            out.append(part)
+        else:
+            out[-1] += " " + part
+    return " \\\n    ".join(out)
+
+
 GROUPS = ("<25 | student", "25-44", "45-64", "65+")
 GROUP_SHARES = (0.15, 0.45, 0.28, 0.12)
 SEXES = ("female", "male")

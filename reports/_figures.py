@@ -253,9 +253,15 @@ def sweep_figure(
     matplotlib.figure.Figure
     """
     xs = [float(p["value"]) for p in points]
-    ncols = len(panels)
-    fig, axes = _new(min(3.6 * ncols + 0.8, 11.0), 3.2, ncols=ncols)
-    for i, (ax, panel) in enumerate(zip(axes, panels, strict=True)):
+    ncols = min(len(panels), 2)  # more than two panels: a grid, so the text stays legible
+    nrows = math.ceil(len(panels) / ncols)
+    with plt.rc_context(_RC):
+        fig, grid = plt.subplots(nrows, ncols, figsize=(7.8, 3.0 * nrows + 0.4), squeeze=False)
+    axes = [ax for row in grid for ax in row]
+    for ax in axes[len(panels):]:
+        ax.set_visible(False)
+    log_x = min(xs) > 0 and max(xs) / min(xs) >= 50  # e.g. sample sizes from 32 to 5,000
+    for i, (ax, panel) in enumerate(zip(axes, panels, strict=False)):
         with plt.rc_context(_RC):
             c = colour(i)
             ys = [_val(e) for e in panel["values"]]
@@ -272,8 +278,11 @@ def sweep_figure(
             except (TypeError, ValueError):
                 pass
             ax.set_title(plain(panel["title"]))
-            ax.set_xlabel(plain(knob))
+            ax.set_xlabel(plain(knob) + (" (log scale)" if log_x else ""))
             ax.set_ylabel(plain(panel["ylabel"]))
+            if log_x:
+                ax.set_xscale("log")
+                ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
             if panel.get("kind") == "points":
                 _percent_axis(ax, "y", points=True)
             elif panel.get("kind") == "percent":
@@ -289,7 +298,7 @@ def sweep_figure(
                    matplotlib.patches.Patch(color=GREY, alpha=0.25, label="95% interval"),
                    plt.Line2D([], [], color=GREY, linestyle=":", label="default value")]
         fig.legend(handles=handles, loc="lower center", ncol=3, bbox_to_anchor=(0.5, 0.0))
-        fig.tight_layout(rect=(0, 0.07, 1, 0.96))
+        fig.tight_layout(rect=(0, 0.07 / nrows, 1, 1 - 0.04 / nrows))
     return fig
 
 
@@ -332,6 +341,7 @@ def tradeoff_figure(entries: Sequence[dict], numbers: Sequence[int], metric_labe
     """
     fig, (ax,) = _new(7.4, 4.6)
     front = []
+    labels: dict[tuple[float, float], list[str]] = {}
     with plt.rc_context(_RC):
         for e, num in zip(entries, numbers, strict=True):
             x, xlo, xhi = _abs_interval(e["headline"]["difference"])
@@ -346,14 +356,18 @@ def tradeoff_figure(entries: Sequence[dict], numbers: Sequence[int], metric_labe
             ax.errorbar([x], [y], xerr=xerr, yerr=yerr, fmt=marker, color=c, ecolor=c,
                         elinewidth=1.0, alpha=0.9, capsize=2,
                         markersize=11 if marker == "*" else 7, zorder=3)
-            ax.annotate(str(num), (x, y), textcoords="offset points", xytext=(6, 5),
-                        fontsize=8.5, color="#222222", zorder=4)
+            labels.setdefault((round(x, 3), round(y, 3)), []).append(str(num))
             if e.get("pareto"):
                 front.append((x, y))
+        for (x, y), nums in labels.items():  # models at the same point share one label
+            ax.annotate(", ".join(nums), (x, y), textcoords="offset points", xytext=(6, 5),
+                        fontsize=8.5, color="#222222", zorder=4)
         if front:
             front.sort()
             ax.plot([p[0] for p in front], [p[1] for p in front], color=OKABE_ITO["black"],
                     linestyle="--", linewidth=1.1, zorder=2)
+            ax.scatter([p[0] for p in front], [p[1] for p in front], s=170, facecolors="none",
+                       edgecolors=OKABE_ITO["black"], linewidths=1.0, zorder=5)
         ax.set_xlabel(plain(f"size of the {metric_label} gap |difference|"
                             + (" (percentage points)" if percent_points else "")))
         ax.set_ylabel("accuracy on the test set")
@@ -361,7 +375,8 @@ def tradeoff_figure(entries: Sequence[dict], numbers: Sequence[int], metric_labe
             _percent_axis(ax, "x", points=False)
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{100 * v:.0f}"))
         _percent_axis(ax, "y")
-        ax.set_xlim(left=0)
+        right = ax.get_xlim()[1]
+        ax.set_xlim(-0.02 * right, right)  # a point at 0 stays whole
         handles = [plt.Line2D([], [], marker=STAGE_MARKERS[s], linestyle="none",
                               color=GREY, label=lab, markersize=9 if s == "none" else 6)
                    for s, lab in (("none", "baseline"), ("pre", "pre-processing"),
@@ -369,6 +384,7 @@ def tradeoff_figure(entries: Sequence[dict], numbers: Sequence[int], metric_labe
         handles += [plt.Line2D([], [], marker="o", linestyle="none", color=c, label=lib)
                     for lib, c in LIBRARY_COLOURS.items() if lib != "scikit-learn"]
         handles.append(plt.Line2D([], [], color=OKABE_ITO["black"], linestyle="--",
+                                  marker="o", markerfacecolor="none", markersize=10,
                                   label="Pareto front"))
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         ax.set_title(plain(title), loc="left")
@@ -415,8 +431,8 @@ def block_figure(block: dict) -> Figure:
                     lo = [math.nan if v is None else float(v) for v in low]
                     hi = [math.nan if v is None else float(v) for v in high]
                     ax.fill_between(xs, lo, hi, color=c, alpha=0.2, linewidth=0)
-                ax.plot(xs, y, marker="o", markersize=4, color=c, linewidth=1.8,
-                        label=plain(s.get("label", "")))
+                ax.plot(xs, y, marker="o" if len(xs) <= 30 else None, markersize=4, color=c,
+                        linewidth=1.8, label=plain(s.get("label", "")))
             if not numeric_x:
                 ax.set_xticks(xs)
                 ax.set_xticklabels([plain(v) for v in x], rotation=20, ha="right")
@@ -427,6 +443,8 @@ def block_figure(block: dict) -> Figure:
             ax.set_xscale("log")
         if block.get("percent_y"):
             _percent_axis(ax, "y")
+        elif max((abs(v) for v in ax.get_ylim()), default=0) >= 1000:
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
         ax.set_xlabel(plain(block.get("xlabel", "")))
         ax.set_ylabel(plain(block.get("ylabel", "")))
         ax.set_title(plain(block.get("title", "")), loc="left")

@@ -29,7 +29,9 @@ def read_table(path: str | Path, columns: list[str]) -> pa.Table:
         try:
             names = pq.read_schema(path).names
         except (pa.ArrowInvalid, OSError) as exc:
-            raise AuditInputError(f"{path} is not a readable Parquet file ({_first(exc)})") from None
+            raise AuditInputError(
+                f"{path} is not a readable Parquet file ({_first(exc)})"
+            ) from None
         _require(columns, names)
         return pq.read_table(path, columns=list(dict.fromkeys(columns)))
     if suffix in CSV_SUFFIXES:

@@ -12,16 +12,8 @@ import json
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
-from mkdocs.structure.files import File, Files
 
 NAV_FILE = "cases/.nav.json"
-
-GLOSSARY_PLACEHOLDER = """# Glossary
-
-The metric glossary has not been written yet. Every metric is defined by its
-formula from the four counts (TP, FP, FN, TN) in the engine's
-`fairness/_metrics.py`.
-"""
 
 
 def on_config(config):
@@ -40,10 +32,3 @@ def on_config(config):
         {"Print the casebook": "print.md"},
     ]
     return config
-
-
-def on_files(files: Files, config) -> Files:
-    """Stand in for the glossary while it is being written (another page links to it)."""
-    if files.get_file_from_path("glossary.md") is None:
-        files.append(File.generated(config, "glossary.md", content=GLOSSARY_PLACEHOLDER))
-    return files

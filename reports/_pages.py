@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cases import Case, CaseError
 from fairness import escape_markdown, format_estimate
 from fairness._metrics import METRICS
-from fairness._result import PERCENT_METRICS, TABLE_METRICS, group_table_markdown
+from fairness._result import PERCENT_METRICS, TABLE_METRICS
 
 MINUS = "\u2212"
 SYNTHETIC = "Synthetic data."
@@ -83,10 +84,26 @@ def _pct_strip(text: str) -> str:
 
 
 def cell(est: Any, kind: str = "number") -> str:
-    """An estimate for a table cell: ``17.3% [15.8%, 18.7%]``.
+    r"""An estimate for a table cell: ``17.3% [15.8%, 18.7%]``.
 
-    ``kind`` is ``"percent"`` (a rate), ``"points"`` (a difference of rates, in
-    percentage points, no ``%`` sign) or ``"number"``.
+    Parameters
+    ----------
+    est : dict or number or None
+        An estimate ``{"value", "ci_low", "ci_high"}`` or a plain value.
+    kind : {"number", "percent", "points"}
+        A rate (``percent``), a difference of rates in percentage points with
+        no ``%`` sign (``points``), or anything else (``number``).
+
+    Returns
+    -------
+    str
+        The value and its interval, with no more digits than the interval
+        supports, minus signs, and no line break inside the brackets.
+
+    Examples
+    --------
+    >>> cell({"value": -0.0966, "ci_low": -0.117, "ci_high": -0.0746}, "points")
+    '−10 [−12,\xa0−7]'
     """
     if not isinstance(est, dict):
         return _plain_number(est)
@@ -101,7 +118,19 @@ _SPLIT = re.compile(r"^(\S+)[ \u00a0]\[(\S+),[ \u00a0](\S+)\]$")
 
 
 def prose(est: Any, kind: str = "number") -> str:
-    """An estimate in a sentence: ``17.3% (95% interval 15.8% to 18.7%)``."""
+    """An estimate in a sentence: ``17.3% (95% interval 15.8% to 18.7%)``.
+
+    Parameters
+    ----------
+    est : dict or number or None
+        The estimate.
+    kind : {"number", "percent", "points"}
+        As in :func:`cell`; ``points`` adds the unit "percentage points".
+
+    Returns
+    -------
+    str
+    """
     text = cell(est, kind)
     m = _SPLIT.match(text)
     unit = " percentage points" if kind == "points" else ""
@@ -128,17 +157,52 @@ def _plain_number(x: Any) -> str:
 
 
 def metric_kind(metric: str) -> str:
-    """``"percent"`` for rates, ``"number"`` otherwise."""
+    """How to print a metric's value: ``"percent"`` for rates, ``"number"`` otherwise.
+
+    Parameters
+    ----------
+    metric : str
+        The engine's metric name (``selection_rate``).
+
+    Returns
+    -------
+    str
+    """
     return "percent" if metric in PERCENT_METRICS else "number"
 
 
 def diff_kind(metric: str) -> str:
-    """``"points"`` for differences of rates, ``"number"`` otherwise."""
+    """How to print a difference of a metric: ``"points"`` for rates, else ``"number"``.
+
+    Parameters
+    ----------
+    metric : str
+        The engine's metric name.
+
+    Returns
+    -------
+    str
+    """
     return "points" if metric in PERCENT_METRICS else "number"
 
 
 def metric_label(metric: str) -> str:
-    """A metric's name in a sentence: ``true positive rate``, ``precision (PPV)``."""
+    """A metric's name in a sentence: ``true positive rate``, ``precision (PPV)``.
+
+    Parameters
+    ----------
+    metric : str
+        The engine's metric name (``tpr``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> metric_label("ppv")
+    'precision (PPV)'
+    """
     label = METRICS[metric].label if metric in METRICS else metric.replace("_", " ")
     return label[:1].lower() + label[1:]
 
@@ -198,11 +262,27 @@ def _figure(ctx: Context, name: str, alt: str, caption: str) -> list[str]:
     alt = " ".join(alt.split())
     return [
         '<figure markdown="span">',
-        f"  ![{escape_markdown(alt)}]({ctx.figures}{name})",
-        f"  <figcaption>{html.escape(caption)}</figcaption>",
+        f"  [![{escape_markdown(alt)}]({ctx.figures}{name})]({ctx.figures}{name})",
+        f"  <figcaption>{_html_with_code(caption)}</figcaption>",
         "</figure>",
         "",
     ]
+
+
+def _html_with_code(text: str) -> str:
+    """Escaped HTML, with a case's `code` spans shown as code."""
+    out, pos = [], 0
+    for m in _CODE_SPAN.finditer(text):
+        out.append(html.escape(text[pos:m.start()]))
+        out.append(f"<code>{html.escape(m.group(2).strip())}</code>")
+        pos = m.end()
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def _breakable(name: str) -> str:
+    """A long dotted name (``aif360.CalibratedEqOdds(weighted)``) that may wrap at . and (."""
+    return name.replace(".", ".\u200b").replace("\\(", "\u200b\\(")
 
 
 def _safe_id(text: str) -> str:
@@ -213,7 +293,18 @@ def _safe_id(text: str) -> str:
 
 
 def read_narrative(path: str | Path) -> dict[str, str]:
-    """A case's text file split at its ``## `` headings: ``{heading: body}``."""
+    """A case's text file split at its ``## `` headings.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        ``cases/text/<slug>.md`` (a missing file gives an empty dict).
+
+    Returns
+    -------
+    dict
+        ``{heading: body}``, e.g. ``{"The real system": "...", "Sources": "[^1]: ..."}``.
+    """
     path = Path(path)
     if not path.exists():
         return {}
@@ -231,6 +322,7 @@ def read_narrative(path: str | Path) -> dict[str, str]:
     return {k: "\n".join(v).strip() for k, v in sections.items()}
 
 
+_ADJACENT_REFS = re.compile(r"(\[\^[^\]\s]+\])(?=\[\^)")  # [^7][^8] reads 7,8 not 78
 _FOOTREF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 _FOOTDEF = re.compile(r"^\[\^([^\]\s]+)\]:\s*(.*)$")
 
@@ -316,8 +408,12 @@ def _datasheet(case, record: dict, ctx: Context) -> list[str]:
         "## The synthetic world",
         "",
         f"Every row is generated by `{fn.__module__}.{fn.__name__}` with seed {man['seed']}: "
-        f"{man['n_samples']:,} rows, of which {man['n_train']:,} train the model and "
-        f"{man['n_test']:,} are held out to audit it. Nothing comes from real people. The "
+        + (f"{man['n_samples']:,} rows, of which {man['n_train']:,} train the model and "
+           f"{man['n_test']:,} are held out to audit it."
+           if man["n_train"] + man["n_test"] == man["n_samples"] else
+           f"{man['n_samples']:,} rows; the model is trained on {man['n_train']:,} rows "
+           f"(the case's own training set) and audited on {man['n_test']:,}.")
+        + " Nothing comes from real people. The "
         "datasheet below says how each column is made and which bias we put in on purpose.",
         "",
     ]
@@ -326,8 +422,9 @@ def _datasheet(case, record: dict, ctx: Context) -> list[str]:
     rows = [[_code(c.name), roles.get(c.role, _md(c.role)), _md(c.description),
              _md(c.bias) if c.bias else "—"] for c in case.columns]
     lines += _table(["Column", "Role", "How it is generated", "Bias put in on purpose"], rows)
-    lines += ["", "**Knobs.** A reader can change these and re-run the case "
-              "(see [Re-run it](#re-run-it)).", ""]
+    see = "*Re-run it*" if ctx.print_mode else "[Re-run it](#re-run-it)"
+    lines += ["", f"**Knobs.** A reader can change these and re-run the case (see {see}).",
+              ""]
     rows = [[_code(k.name), _md(man["knobs"].get(k.name, k.default)), _md(k.default),
              _md(k.describe_range()), _md(k.description)] for k in case.knobs]
     lines += _table(["Knob", "Value on this page", "Default", "Range", "What it does"], rows)
@@ -353,21 +450,45 @@ def _model_card(case, record: dict, ctx: Context) -> list[str]:
     return lines
 
 
+def group_table(groups: list[dict], ctx: Context) -> list[str]:
+    """The per-group table of an audit, with glossary links and numbers for people.
+
+    Parameters
+    ----------
+    groups : list of dict
+        The audit's groups of one attribute (``audit["groups"]``).
+    ctx : Context
+        Where the table goes (for the glossary links).
+
+    Returns
+    -------
+    list of str
+        Markdown table lines.
+    """
+    return _group_table(groups, ctx)
+
+
 def _group_table(groups: list[dict], ctx: Context) -> list[str]:
-    lines = group_table_markdown(groups)
-    header = ["Group", "n", *[_gloss(ctx, m) for m in TABLE_METRICS],
-              _gloss(ctx, "impact_ratio", "impact ratio"), "notes"]
-    lines[0] = "| " + " | ".join(header) + " |"
-    lines[1] = "|---|--:|" + "--:|" * (len(TABLE_METRICS) + 1) + "---|"
-    return [_minus_cells(line) if i >= 2 else line for i, line in enumerate(lines)]
-
-
-_NUMBER_CELL = re.compile(r"(?<=[\s\[(])-(?=\d)")
-
-
-def _minus_cells(line: str) -> str:
-    line = _NUMBER_CELL.sub(MINUS, _NEG_ZERO.sub(r"\1", line))
-    return _INTERVAL.sub(rf"\1 [\2,{NBSP}\3]", line)
+    """The engine's per-group table (as ``group_table_markdown``), notes first so that
+    a reader sees the four-fifths flags and small groups without scrolling."""
+    header = ["Group", "n", "notes", *[_gloss(ctx, m) for m in TABLE_METRICS],
+              _gloss(ctx, "impact_ratio", "impact ratio")]
+    rows = []
+    for g in groups:
+        notes = []
+        if g["is_reference"]:
+            notes.append("reference")
+        if "four_fifths" in g["flags"]:
+            notes.append("**below four-fifths**")
+        if g["small"]:
+            notes.append("small group")
+        undefined = [m for m, e in g["metrics"].items() if e.get("value") is None]
+        if undefined:
+            notes.append("undefined: " + ", ".join(undefined))
+        rows.append([_md(g["group"]), f"{g['n']:,}", "; ".join(notes),
+                     *[cell(g["metrics"][m], metric_kind(m)) for m in TABLE_METRICS],
+                     cell(g["impact_ratio"])])
+    return _table(header, rows, ["---", "--:", "---"] + ["--:"] * (len(TABLE_METRICS) + 1))
 
 
 def _audit_metrics(case, record: dict) -> list[str]:
@@ -379,7 +500,6 @@ def _audit_metrics(case, record: dict) -> list[str]:
 def _audit(case, record: dict, ctx: Context, slug: str) -> tuple[list[str], list[FigureSpec]]:
     audit = record["audit"]
     settings = audit["settings"]
-    man = record["manifest"]
     figs: list[FigureSpec] = []
     lines = [
         "## The audit",
@@ -447,7 +567,6 @@ def _audit(case, record: dict, ctx: Context, slug: str) -> tuple[list[str], list
         lines += [f'??? warning "The audit\'s warnings ({len(audit["warnings"])})"', ""]
         lines += _indent([f"- {_md(w)}" for w in audit["warnings"]]) + [""]
     lines += _cross_check(audit.get("cross_check"), record["headline"]["attribute"], ctx)
-    del man
     return lines, figs
 
 
@@ -569,7 +688,7 @@ def _display(case, record: dict, ctx: Context, slug: str) -> tuple[list[str], li
             name = f"{slug}-{_safe_id(block.get('id') or f'figure-{k + 1}')}.svg"
             figs.append(FigureSpec(name, _block_recipe(block)))
             caption = block.get("caption", "")
-            if SYNTHETIC.lower()[:-1] not in caption.lower():
+            if "synthetic" not in caption.lower():
                 caption = (caption + " " + SYNTHETIC).strip()
             lines += _figure(ctx, name, block.get("alt") or block.get("title", ""), caption)
     return lines, figs
@@ -595,9 +714,9 @@ def _label_vs_truth(record: dict, ctx: Context) -> list[str]:
     lines = [
         "## Label versus truth",
         "",
-        f"A real auditor only has the label {lab}: the record of past decisions, with whatever "
-        f"bias they held. Our synthetic world also knows the truth, {tru}, so we can audit the "
-        "same decisions twice. " + _cap(b["meaning"]) + ":",
+        f"A real auditor only has the label {lab}, which carries the biases of whoever, or "
+        f"whatever, recorded it. Our synthetic world also knows the truth, {tru}, so we can "
+        "audit the same decisions twice. " + _cap(b["meaning"]) + ":",
         "",
     ]
     rows = [
@@ -641,30 +760,30 @@ def _mitigations(record: dict, ctx: Context, slug: str) -> tuple[list[str], list
         f"{_md(ref)}); synthetic data. The headline column is the {_gloss(ctx, m)} difference "
         f"for {_md(h['group'])}. A mitigation is on the *Pareto front* when no other is both at "
         "least as accurate and at most as unequal. Several need the sensitive attribute when "
-        "they decide, which the law may forbid: the last column says which (**yes**: the "
-        "mitigation needs the sensitive attribute at prediction time).",
+        "they decide, which the law may forbid: each row says whether it does.",
         "",
     ]
-    header = ["#", "Mitigation", "Stage", _gloss(ctx, "accuracy", "Accuracy"),
+    header = ["#", "Mitigation", "Pareto", "Stage", _gloss(ctx, "accuracy", "Accuracy"),
               f"{_cap(metric_label(m))} difference" + (" (points)" if dkind == "points" else ""),
               "Ratio", _gloss(ctx, "demographic_parity_difference", "DP difference"),
-              _gloss(ctx, "equalized_odds_difference", "EO difference"), "Pareto",
-              "Needs the sensitive attribute at prediction time"]
+              _gloss(ctx, "equalized_odds_difference", "EO difference")]
     rows = []
     numbers = []
     for i, e in enumerate(ran):
         numbers.append(i)
+        needs = ("**needs** the sensitive attribute at prediction time"
+                 if e.get("needs_sensitive_at_prediction")
+                 else "does not need the sensitive attribute at prediction time")
         rows.append([
-            str(i), _md(e["name"]), _md(e.get("stage", "")),
+            str(i), f"{_breakable(_md(e['name']))}<br><small>{needs}</small>",
+            "**yes**" if e.get("pareto") else "no", _md(e.get("stage", "")),
             cell(e.get("accuracy"), "percent"),
             cell(e["headline"]["difference"], dkind), cell(e["headline"]["ratio"]),
             cell(e.get("demographic_parity_difference"), "points"),
             cell(e.get("equalized_odds_difference"), "points"),
-            "**yes**" if e.get("pareto") else "no",
-            "**yes**" if e.get("needs_sensitive_at_prediction") else "no",
         ])
-    lines += _table(header, rows, ["--:", "---", "---", "--:", "--:", "--:", "--:", "--:",
-                                   "---", "---"])
+    lines += _table(header, rows, ["--:", "---", "---", "---", "--:", "--:", "--:", "--:",
+                                   "--:"])
     lines.append("")
     figs: list[FigureSpec] = []
     if ran:
@@ -692,8 +811,11 @@ def _mitigations(record: dict, ctx: Context, slug: str) -> tuple[list[str], list
     lines += _indent(desc) + [""]
     if failed:
         lines += ["**Mitigations that failed** (listed, not hidden):", ""]
-        lines += [f"- **{_md(e['name'])}** ({_md(e.get('library', ''))}): {_md(e['error'])}"
-                  for e in failed]
+        for e in failed:
+            error = str(e["error"])
+            if error.startswith(f"{e['name']}: "):
+                error = error[len(e["name"]) + 2:]
+            lines.append(f"- **{_md(e['name'])}** ({_md(e.get('library', ''))}): {_md(error)}")
         lines.append("")
     return lines, figs
 
@@ -744,27 +866,26 @@ def _what_if(case, record: dict, ctx: Context, slug: str) -> tuple[list[str], li
         try:
             k = case.knob(knob)
             default, description = k.default, k.description
-        except Exception:  # a knob renamed since the record was made
+        except CaseError:  # a knob renamed since the record was made
             default, description = None, ""
         lines += [f"### {_md(knob)}", ""]
         if description:
             lines += [_md(description), ""]
         panels = [
             {"title": f"{_cap(metric_label(m))} difference",
-             "ylabel": f"{h['group']} minus {h['reference']}"
-             + (" (points)" if dkind == "points" else ""),
+             "ylabel": "difference" + (" (percentage points)" if dkind == "points" else ""),
              "values": [p["headline"]["difference"] for p in points],
              "kind": "points" if dkind == "points" else "number",
              "reference_line": 0.0, "reference_label": "no difference"},
             {"title": f"{_cap(metric_label(m))} ratio",
-             "ylabel": f"{h['group']} / {h['reference']}",
+             "ylabel": "ratio",
              "values": [p["headline"]["ratio"] for p in points], "kind": "number",
              "reference_line": four_fifths if m == "selection_rate" else 1.0,
              "reference_label": "four-fifths rule" if m == "selection_rate" else "equal"},
         ]
         extras = _flat_extras(points)
         for ek, vals in list(extras.items())[:2]:
-            panels.append({"title": ek.replace("_", " "), "ylabel": ek.replace("_", " "),
+            panels.append({"title": _cap(ek.replace("_", " ")), "ylabel": "",
                            "values": vals, "kind": "number", "reference_line": None})
         name = f"{slug}-sweep-{_safe_id(knob)}.svg"
         title = f"{h['group']} against {h['reference']} as {knob} changes"
@@ -858,7 +979,7 @@ def _rerun(case, record: dict, record_sha: str, ctx: Context) -> list[str]:
     return lines
 
 
-def render_case(case, record: dict, record_sha: str, narrative: dict[str, str],
+def render_case(case: Case, record: dict, record_sha: str, narrative: dict[str, str],
                 ctx: Context | None = None) -> Page:
     """Render a case's page from its record, its metadata and its narrative.
 
@@ -886,7 +1007,7 @@ def render_case(case, record: dict, record_sha: str, narrative: dict[str, str],
     numbers = {lab: i + 1 for i, lab in enumerate(labels)}
 
     def text(section: str) -> str:
-        body = narrative.get(section, "")
+        body = _ADJACENT_REFS.sub(r"\1<sup>,</sup>", narrative.get(section, ""))
         return _print_footnotes(body, slug, numbers) if ctx.print_mode else body
 
     lines = [f"# {case.title}", ""]
@@ -900,9 +1021,9 @@ def render_case(case, record: dict, record_sha: str, narrative: dict[str, str],
     lines += _model_card(case, record, ctx)
     audit_lines, figs = _audit(case, record, ctx, slug)
     lines += audit_lines
-    for part in (_display(case, record, ctx, slug),):
-        lines += part[0]
-        figs += part[1]
+    shows, shows_figs = _display(case, record, ctx, slug)
+    lines += shows
+    figs += shows_figs
     lines += _label_vs_truth(record, ctx)
     for part in (_mitigations(record, ctx, slug), _what_if(case, record, ctx, slug)):
         lines += part[0]
@@ -942,7 +1063,24 @@ def render_case(case, record: dict, record_sha: str, narrative: dict[str, str],
 
 
 def shift_headings(markdown: str, by: int = 1) -> str:
-    """Push every ATX heading (outside code fences) ``by`` levels down."""
+    r"""Push every ATX heading (outside code fences) ``by`` levels down.
+
+    Parameters
+    ----------
+    markdown : str
+        A page.
+    by : int
+        Levels to add.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> shift_headings("# A\n## B\n")
+    '## A\n### B\n'
+    """
     out, fence = [], False
     for line in markdown.splitlines():
         if line.lstrip().startswith(("```", "~~~")):
@@ -956,13 +1094,36 @@ def shift_headings(markdown: str, by: int = 1) -> str:
 # --------------------------------------------------------------------------- site-wide
 
 
-def short_title(case) -> str:
-    """The part of a case's title before the colon, for navigation."""
+def short_title(case: Case) -> str:
+    """The part of a case's title before the colon, for navigation.
+
+    Parameters
+    ----------
+    case : cases.Case
+        The case.
+
+    Returns
+    -------
+    str
+    """
     return case.title.split(":")[0].strip()
 
 
-def cases_table(cases: list, records: dict[str, dict]) -> str:
-    """The home page's table of cases: what each stands for and its headline."""
+def cases_table(cases: list[Case], records: dict[str, dict]) -> str:
+    """The home page's table of cases: what each stands for and its headline.
+
+    Parameters
+    ----------
+    cases : list of cases.Case
+        The cases, in the casebook's order.
+    records : dict
+        Their records by slug.
+
+    Returns
+    -------
+    str
+        A markdown table (links relative to the docs folder).
+    """
     rows = []
     for c in cases:
         r = records.get(c.slug)
@@ -977,13 +1138,23 @@ def cases_table(cases: list, records: dict[str, dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def pitfalls_table(cases: list) -> str:
-    """The home page's matrix: each pitfall against the cases that show it."""
-    pitfalls: list[str] = []
-    for c in cases:
-        for p in c.pitfalls:
-            if p not in pitfalls:
-                pitfalls.append(p)
+def pitfalls_table(cases: list[Case]) -> str:
+    """The home page's matrix: each pitfall against the cases that show it.
+
+    Parameters
+    ----------
+    cases : list of cases.Case
+        The cases, in the casebook's order.
+
+    Returns
+    -------
+    str
+        A markdown table.
+    """
+    from cases._framework import PITFALLS
+
+    shown = {p for c in cases for p in c.pitfalls}
+    pitfalls = [p for p in PITFALLS if p in shown]
     header = ["Pitfall", *[f"[{_md(short_title(c))}](cases/{c.slug}.md)" for c in cases]]
     rows = [[_cap(_md(p)), *["✓" if p in c.pitfalls else "" for c in cases]] for p in pitfalls]
     lines = _table(header, rows, ["---"] + [":-:"] * len(cases))
@@ -991,7 +1162,20 @@ def pitfalls_table(cases: list) -> str:
 
 
 def print_page(parts: list[str], methodology: str | None) -> str:
-    """The print page: every case, then the methodology, one after the other."""
+    """The print page: every case, then the methodology, one after the other.
+
+    Parameters
+    ----------
+    parts : list of str
+        The case pages rendered with ``Context(print_mode=True)``.
+    methodology : str or None
+        ``docs/methodology.md``, appended with its headings shifted.
+
+    Returns
+    -------
+    str
+        ``docs/print.md``.
+    """
     lines = [
         "# The whole casebook",
         "",

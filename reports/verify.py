@@ -114,7 +114,7 @@ def _plain_key(key: str) -> bool:
     return key.isidentifier()
 
 
-def _short(x: Any, width: int = 60) -> str:
+def _short(x: Any, width: int = 80) -> str:
     text = json.dumps(x, ensure_ascii=False) if not isinstance(x, str) or x != "<missing>" else x
     return text if len(text) <= width else text[: width - 1] + "…"
 

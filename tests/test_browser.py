@@ -85,6 +85,10 @@ def _cases():
     return list(all_cases().values())
 
 
+def _h1(pg) -> str:
+    return pg.locator("h1").first.inner_text().replace("\u00b6", "").strip()  # no permalink
+
+
 def _foreign(urls: list[str]) -> list[str]:
     out = []
     for u in urls:
@@ -101,14 +105,14 @@ def test_case_pages_load_cleanly_with_their_figures(page, server):
         page.errors.clear()
         response = page.goto(f"{server}/cases/{case.slug}.html", wait_until="load")
         assert response is not None and response.ok, case.slug
-        assert page.locator("h1").first.inner_text().strip() == case.title
+        assert _h1(page) == case.title
         images = page.locator("article img")
         assert images.count() > 0, f"{case.slug}: no figures"
         for i in range(images.count()):
             img = images.nth(i)
             img.scroll_into_view_if_needed()
-            size = img.evaluate("e => [e.complete, e.naturalWidth, "
-                                "e.getBoundingClientRect().width, e.getBoundingClientRect().height]")
+            size = img.evaluate("e => [e.complete, e.naturalWidth, e.getBoundingClientRect()"
+                                ".width, e.getBoundingClientRect().height]")
             assert size[0] and size[1] > 0 and size[2] > 0 and size[3] > 0, (
                 case.slug, img.get_attribute("src"), size)
             assert img.get_attribute("alt"), (case.slug, img.get_attribute("src"))
@@ -130,8 +134,8 @@ def test_search_finds_each_case_by_a_word_of_its_title(page, server):
     page.goto(f"{server}/index.html", wait_until="load")
     for case in _cases():
         word = max(re.findall(r"[A-Za-z]{4,}", case.title.split(":")[0]), key=len)
-        page.locator("label.md-search__icon, label[for='__search']").first.click()
         box = page.locator("input.md-search__input")
+        box.click()  # the header's search box (visible at desktop width)
         box.fill("")
         box.type(word, delay=20)
         hit = page.locator(f".md-search-result__item a[href*='cases/{case.slug}.html']")
@@ -144,10 +148,12 @@ def test_search_finds_each_case_by_a_word_of_its_title(page, server):
 def test_navigation_reaches_every_case(page, server):
     page.goto(f"{server}/index.html", wait_until="load")
     for case in _cases():
-        link = page.locator(f"nav.md-nav--primary a.md-nav__link[href$='cases/{case.slug}.html']")
-        assert link.count() > 0, f"{case.slug} is not in the navigation"
-        link.first.click()
+        links = page.locator("nav.md-nav--primary a.md-nav__link")
+        index = links.evaluate_all("(els, s) => els.findIndex(e => e.href.endsWith(s))",
+                                   f"/cases/{case.slug}.html")  # hrefs are relative
+        assert index >= 0, f"{case.slug} is not in the navigation"
+        links.nth(index).click()
         page.wait_for_url(f"**/cases/{case.slug}.html")
-        assert page.locator("h1").first.inner_text().strip() == case.title
+        assert _h1(page) == case.title
     assert not page.errors, page.errors
     assert not _foreign(page.requests), _foreign(page.requests)

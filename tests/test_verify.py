@@ -1,4 +1,4 @@
-"""``casebook verify``: passes on an untouched record, fails and names the field on an altered one."""
+"""``casebook verify``: passes on an untouched record; on an altered one, fails naming the field."""
 
 from __future__ import annotations
 
