@@ -62,3 +62,23 @@ def test_verify_unknown_case(small_records):
 def test_verify_missing_record(tmp_path, capsys):
     assert verify(["hiring"], log=lambda m: None, records=tmp_path) == 1
     assert "no record" in capsys.readouterr().out
+
+
+def test_committed_records_are_up_to_date():
+    """Every case has a committed record made by the current code and lock file.
+
+    A stale record means a page shows numbers no command reproduces: re-run
+    `casebook build` (or `casebook run CASE`) and commit the records.
+    """
+    import json
+
+    from cases import all_cases
+    from cases._runner import inputs_sha256, versions
+    from reports.cli import RECORDS
+
+    for slug, case in all_cases().items():
+        path = RECORDS / f"{slug}.json"
+        assert path.exists(), f"no committed record for {slug}"
+        manifest = json.loads(path.read_text())["manifest"]
+        assert manifest["inputs_sha256"] == inputs_sha256(case), f"{slug}: record is stale"
+        assert manifest["versions"] == versions(), f"{slug}: made with other packages"
