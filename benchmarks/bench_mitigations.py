@@ -13,31 +13,14 @@ import argparse
 import os
 import time
 
-import numpy as np
-import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from fairness.mitigations import MITIGATIONS, MitigationError, run_mitigation
+from fairness.mitigations._world import make_disparity_data as make_world
 
 TARGET_SECONDS = 90.0
-
-
-def make_world(n: int, random_state: int) -> tuple[pd.DataFrame, np.ndarray, pd.Series]:
-    """Two groups; ``b`` is penalized in the label and a proxy feature carries the group."""
-    rng = np.random.default_rng(random_state)
-    group = rng.choice(["a", "b"], size=n, p=[0.6, 0.4])
-    is_b = (group == "b").astype(float)
-    skill = rng.normal(size=n)
-    X = pd.DataFrame({
-        "x1": skill + rng.normal(0, 0.7, n),
-        "x2": 50 + 10 * skill + rng.normal(0, 8, n),
-        "proxy": 2.5 * is_b + rng.normal(0, 1, n),
-        "flag": (rng.random(n) < 0.1 + 0.3 * is_b).astype(int),
-    })
-    y = (1.5 * skill - 2.0 * is_b + rng.normal(0, 0.7, n) > -0.3).astype(int)
-    return X, y, pd.Series(group, name="group")
 
 
 def _cpu() -> float:

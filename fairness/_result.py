@@ -154,21 +154,27 @@ def _flat(e: dict) -> dict:
     return {"value": e.get("value"), "ci_low": e.get("ci_low"), "ci_high": e.get("ci_high")}
 
 
+def group_notes(g: dict) -> list[str]:
+    """What a reader must see beside a group's numbers: reference, flags, small, undefined."""
+    notes = []
+    if g["is_reference"]:
+        notes.append("reference")
+    if "four_fifths" in g["flags"]:
+        notes.append("**below four-fifths**")
+    if g["small"]:
+        notes.append("small group")
+    undefined = [m for m, e in g["metrics"].items() if e.get("value") is None]
+    if undefined:
+        notes.append("undefined: " + ", ".join(undefined))
+    return notes
+
+
 def group_table_markdown(groups: list[dict], metrics=TABLE_METRICS) -> list[str]:
     """The per-group table: counts, metrics with intervals, impact ratio and warnings."""
     header = ["Group", "n", *[m.replace("_", " ") for m in metrics], "impact ratio", "notes"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for g in groups:
-        notes = []
-        if g["is_reference"]:
-            notes.append("reference")
-        if "four_fifths" in g["flags"]:
-            notes.append("**below four-fifths**")
-        if g["small"]:
-            notes.append("small group")
-        undefined = [m for m, e in g["metrics"].items() if e["value"] is None]
-        if undefined:
-            notes.append("undefined: " + ", ".join(undefined))
+        notes = group_notes(g)
         row = [escape_markdown(g["group"]), f"{g['n']:,}"]
         row += [format_estimate(g["metrics"][m], m in PERCENT_METRICS) for m in metrics]
         row += [format_estimate(g["impact_ratio"]), "; ".join(notes)]

@@ -23,7 +23,7 @@ from typing import Any
 from cases import Case, CaseError
 from fairness import escape_markdown, format_estimate
 from fairness._metrics import METRICS
-from fairness._result import PERCENT_METRICS, TABLE_METRICS
+from fairness._result import PERCENT_METRICS, TABLE_METRICS, group_notes
 
 MINUS = "\u2212"
 SYNTHETIC = "Synthetic data."
@@ -475,17 +475,7 @@ def _group_table(groups: list[dict], ctx: Context) -> list[str]:
               _gloss(ctx, "impact_ratio", "impact ratio")]
     rows = []
     for g in groups:
-        notes = []
-        if g["is_reference"]:
-            notes.append("reference")
-        if "four_fifths" in g["flags"]:
-            notes.append("**below four-fifths**")
-        if g["small"]:
-            notes.append("small group")
-        undefined = [m for m, e in g["metrics"].items() if e.get("value") is None]
-        if undefined:
-            notes.append("undefined: " + ", ".join(undefined))
-        rows.append([_md(g["group"]), f"{g['n']:,}", "; ".join(notes),
+        rows.append([_md(g["group"]), f"{g['n']:,}", "; ".join(group_notes(g)),
                      *[cell(g["metrics"][m], metric_kind(m)) for m in TABLE_METRICS],
                      cell(g["impact_ratio"])])
     return _table(header, rows, ["---", "--:", "---"] + ["--:"] * (len(TABLE_METRICS) + 1))

@@ -136,9 +136,8 @@ def cmd_mitigations(args) -> int:
     table = [[str(r[k]) if k != keys[-1] else ("yes" if r[k] else "no") for k in keys]
              for r in rows]
     widths = [max(len(h), *(len(t[i]) for t in table)) for i, h in enumerate(header)]
-    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
-    for t in table:
-        print("  ".join(c.ljust(w) for c, w in zip(t, widths, strict=True)))
+    for t in [list(header), *table]:
+        print("  ".join(c.ljust(w) for c, w in zip(t, widths, strict=True)).rstrip())
     return 0
 
 
@@ -213,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, AuditInputError, CaseError) as exc:
         print(f"casebook: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `casebook list | head`: the reader has all it wants
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("casebook: interrupted", file=sys.stderr)
         return 130

@@ -156,3 +156,12 @@ def test_run_writes_record_to_out(tmp_path):
     record = json.loads((tmp_path / "record.json").read_text())
     assert record["case"] == "hiring" and record["manifest"]["n_samples"] == 2000
     assert record["synthetic"] is True
+
+
+def test_mitigations_lists_the_registry(capsys):
+    from fairness.mitigations import MITIGATIONS
+
+    assert main(["mitigations"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "sensitive at prediction" in out[0]
+    assert [line.split()[0] for line in out[1:]] == list(MITIGATIONS)

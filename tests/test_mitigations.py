@@ -32,25 +32,10 @@ from fairness.mitigations import (
     mitigation_table,
     run_mitigation,
 )
+from fairness.mitigations._world import make_disparity_data as make_world
 
 N_TRAIN, N_TEST, SEED = 1500, 1000, 7
 ATTR = "group"
-
-
-def make_world(n: int, random_state: int, groups=("a", "b"), shares=(0.6, 0.4)):
-    """Features, label and group; group ``b`` is penalized in the label."""
-    rng = np.random.default_rng(random_state)
-    group = rng.choice(groups, size=n, p=shares)
-    is_b = (group == "b").astype(float)
-    skill = rng.normal(size=n)
-    X = pd.DataFrame({
-        "x1": skill + rng.normal(0, 0.7, n),
-        "x2": 50 + 10 * skill + rng.normal(0, 8, n),
-        "proxy": 2.5 * is_b + rng.normal(0, 1, n),
-        "flag": (rng.random(n) < 0.1 + 0.3 * is_b).astype(int),
-    })
-    y = (1.5 * skill - 2.0 * is_b + rng.normal(0, 0.7, n) > -0.3).astype(int)
-    return X, y, pd.Series(group, name=ATTR)
 
 
 def make_model():
