@@ -34,6 +34,7 @@ import fairness
 from fairness import format_estimate
 
 from ._analysis import proxy_leakage
+from ._display import sweep_series
 from ._framework import Case, Column, Headline, Knob, Spec
 from ._runner import BOOTSTRAP, audit_frame
 
@@ -408,14 +409,6 @@ def _sweep_extras(run) -> dict:
     }
 
 
-def _series(points: list[dict], label: str, pick) -> dict:
-    """A figure series from sweep points; ``pick(point)`` is an estimate or None."""
-    ests = [pick(p) or {} for p in points]
-    return {"label": label, "x": [p["value"] for p in points],
-            "y": [e.get("value") for e in ests],
-            "low": [e.get("ci_low") for e in ests], "high": [e.get("ci_high") for e in ests]}
-
-
 def _diff(gap: dict | None) -> dict | None:
     return gap["difference"] if gap else None
 
@@ -506,10 +499,10 @@ def _display(record: dict) -> list[dict]:
             "xlabel": "tagger_dialect_bias", "ylabel": "Black − White, percentage points",
             "percent_y": True, "xscale": "linear", "reference_line": 0.0,
             "series": [
-                _series(bias, "flag rate", lambda p: p["headline"]["difference"]),
-                _series(bias, "false flags vs tagger's label",
+                sweep_series(bias, "flag rate", lambda p: p["headline"]["difference"]),
+                sweep_series(bias, "false flags vs tagger's label",
                         lambda p: _diff(p["extras"]["fpr_gap_vs_label"])),
-                _series(bias, "false flags vs true conduct",
+                sweep_series(bias, "false flags vs true conduct",
                         lambda p: _diff(p["extras"]["fpr_gap_vs_truth"])),
             ],
             "caption": "Bands: 95% bootstrap intervals. At 0 the gaps cover parity; above it the "
@@ -522,7 +515,7 @@ def _display(record: dict) -> list[dict]:
             "title": "How much the tagger's flags reveal about ethnicity",
             "xlabel": "tagger_dialect_bias", "ylabel": "AUC predicting 'Black' from the flags",
             "percent_y": False, "xscale": "linear", "reference_line": 0.5,
-            "series": [_series(bias, "proxy AUC",
+            "series": [sweep_series(bias, "proxy AUC",
                                lambda p: p["extras"]["tagger_flags_leakage_auc"])],
             "caption": "0.5: the flags say nothing of ethnicity. Bands: 95% intervals.",
             "alt": "The proxy AUC starts near 0.5 and grows with the tagger's bias.",
@@ -535,9 +528,9 @@ def _display(record: dict) -> list[dict]:
             "xlabel": "offline_rate", "ylabel": "rate or gap",
             "percent_y": True, "xscale": "linear", "reference_line": 0.0,
             "series": [
-                _series(offline, "flag-rate gap, 40 and over − 25-39",
+                sweep_series(offline, "flag-rate gap, 40 and over − 25-39",
                         lambda p: _diff(p["extras"]["older_flag_rate_gap"])),
-                _series(offline, "unsafe candidates caught (vs truth)",
+                sweep_series(offline, "unsafe candidates caught (vs truth)",
                         lambda p: p["extras"]["tpr_vs_truth"]),
             ],
             "caption": f"Under this run's policy (`{knobs['offline_policy']}`). Bands: 95% "

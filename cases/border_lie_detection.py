@@ -23,6 +23,7 @@ from sklearn.preprocessing import StandardScaler
 from fairness import format_estimate
 from fairness._estimate import estimate
 
+from ._display import sweep_series
 from ._framework import Case, Column, Headline, Knob, Spec
 
 ORIGINS = ("region A", "region B", "region C", "region D")
@@ -532,13 +533,6 @@ def _count(est: dict) -> str:
     return f"{est['value']:,.0f} [{est['ci_low']:,.0f}, {est['ci_high']:,.0f}]"
 
 
-def _sweep_series(points: list[dict], label: str, get) -> dict:
-    ests = [get(p) for p in points]
-    return {"label": label, "x": [p["value"] for p in points],
-            "y": [e["value"] for e in ests], "low": [e.get("ci_low") for e in ests],
-            "high": [e.get("ci_high") for e in ests]}
-
-
 def _spread_series(points: list[dict], label: str, get) -> dict:
     spreads = [get(p) for p in points]
     return {"label": label, "x": [p["value"] for p in points],
@@ -680,7 +674,7 @@ def _display(record: dict) -> list[dict]:
                 {"label": "this lab: reported", "x": [p["value"] for p in pts],
                  "y": [p["extras"]["vendor_cv_accuracy"] for p in pts],
                  "low": None, "high": None},
-                _sweep_series(pts, "this lab: at the border",
+                sweep_series(pts, "this lab: at the border",
                               lambda p: p["extras"]["deployment_accuracy"]),
             ],
         })
@@ -708,8 +702,8 @@ def _display(record: dict) -> list[dict]:
             "alt": "Precision falls steeply as the share of liars falls.",
             "chart": "line", "xlabel": "Share of travellers who lie", "ylabel": "PPV",
             "percent_y": True, "xscale": "log", "reference_line": 0.5,
-            "series": [_sweep_series(pts, "all travellers", lambda p: p["extras"]["ppv"])]
-            + [_sweep_series(pts, o, lambda p, o=o: p["extras"]["ppv_by_origin"][o])
+            "series": [sweep_series(pts, "all travellers", lambda p: p["extras"]["ppv"])]
+            + [sweep_series(pts, o, lambda p, o=o: p["extras"]["ppv_by_origin"][o])
                for o in ORIGINS]
             + [{"label": "expected from this run's error rates",
                 "x": a["ppv_curve"]["overall"]["prevalence"],
