@@ -1,16 +1,33 @@
 """The cases of the casebook: each module declares one :class:`Case`.
 
-Adding a case is adding a module here and its name to ``_MODULES``; the runner,
-the site and ``verify`` pick it up without other changes.
+Adding a case is adding its module here, its name to ``_MODULES``, its page
+module under ``cases/pages/`` and its text under ``cases/text/``; the runner,
+the site and ``verify`` pick it up without other changes (``cases/README.md``).
 """
 
 from __future__ import annotations
 
 from importlib import import_module
 
-from ._framework import Case, CaseError, Column, Headline, Knob, Spec
+from ._contract import (
+    COMMUNICATION,
+    PITFALLS,
+    ROLES,
+    Case,
+    CaseError,
+    Column,
+    Headline,
+    Knob,
+    Spec,
+    Split,
+    Variant,
+)
+from ._fingerprint import ROOT, data_fingerprint, inputs_sha256
+from ._run import BOOTSTRAP, Decisions, Run
+from ._runner import RECORD_SCHEMA, rerun, run_case, start, versions
+from ._world import categorical, streams, validated
 
-_MODULES = ("predictive_policing", "hiring", "border_lie_detection", "babysitter_scoring")
+_MODULES = ("hiring",)  # PORTING: ("predictive_policing", "hiring", "border_lie_detection", "babysitter_scoring")
 
 
 def all_cases() -> dict[str, Case]:
@@ -20,10 +37,21 @@ def all_cases() -> dict[str, Case]:
 
 
 def get_case(slug: str) -> Case:
+    """The case of that slug; a :class:`CaseError` naming the cases otherwise."""
     cases = all_cases()
     if slug not in cases:
         raise CaseError(f"unknown case {slug!r}; the cases are: {', '.join(cases)}")
     return cases[slug]
 
 
-__all__ = ["Case", "CaseError", "Column", "Headline", "Knob", "Spec", "all_cases", "get_case"]
+def module_name(case: Case) -> str:
+    """The case's module name (``hiring``), which names its page module too."""
+    return case.make_data.__module__.rsplit(".", 1)[-1]
+
+
+__all__ = [
+    "BOOTSTRAP", "COMMUNICATION", "PITFALLS", "RECORD_SCHEMA", "ROLES", "ROOT", "Case",
+    "CaseError", "Column", "Decisions", "Headline", "Knob", "Run", "Spec", "Split", "Variant",
+    "all_cases", "categorical", "data_fingerprint", "get_case", "inputs_sha256", "module_name",
+    "rerun", "run_case", "start", "streams", "validated", "versions",
+]

@@ -1,27 +1,50 @@
-"""Apply a case's mitigations on its split and audit each one the same way."""
+"""The mitigation stage: a case's mitigations on its split, each audited like the model.
+
+Every mitigation is fitted on the run's training rows and decides on its
+audited rows; the decisions are audited against the label and, where the
+world knows it, against the truth, with the case's settings. Fit times go to
+the log, never the record, which must stay the same bytes.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ._runner import Run, audit_frame, headline
+from fairness.mitigations import (
+    MITIGATIONS,
+    MitigationError,
+    applicable,
+    mitigation_table,
+    run_mitigation,
+)
+
+from ._run import Run
 
 _SUMMARY_KEYS = ("demographic_parity_difference", "equalized_odds_difference")
+BASELINE = {"name": "baseline (no mitigation)", "library": "scikit-learn", "stage": "none",
+            "constraint": "none", "needs_sensitive_at_prediction": False,
+            "description": "The case's model as trained, for comparison."}
 
 
-def _entry(run: Run, result, attribute: str) -> dict:
-    overall = result.summary["overall"]["metrics"]
-    summary = result.summary["by_attribute"][attribute]
-    h = headline(run.case, result)
-    return {
-        "accuracy": overall["accuracy"],
-        "balanced_accuracy": overall["balanced_accuracy"],
-        "headline": {"difference": h["difference"], "ratio": h["ratio"]},
-        **{k: summary[k] for k in _SUMMARY_KEYS},
-    }
+def judged(run: Run, attribute: str) -> dict:
+    """A run's accuracy and headline gap against the label, and against the truth if known."""
+    def one(against: str) -> dict:
+        result = run.audit(against)
+        gap = run.gap(against)
+        summary = result.summary["by_attribute"][attribute]
+        return {"accuracy": result.overall("accuracy"),
+                "balanced_accuracy": result.overall("balanced_accuracy"),
+                "headline": {"difference": gap.difference, "ratio": gap.ratio},
+                **{k: summary[k] for k in _SUMMARY_KEYS}}
+
+    out = one("label")
+    if run.case.truth:
+        out["vs_truth"] = one("truth")
+    return out
 
 
 def pareto_front(points: list[tuple[float, float] | None]) -> list[bool]:
@@ -44,60 +67,58 @@ def pareto_front(points: list[tuple[float, float] | None]) -> list[bool]:
     return front
 
 
-def mitigate(case, run: Run, log) -> dict:
-    """Run every mitigation the case declares; a failure is recorded, not raised.
+def _mitigated_run(run: Run, y_pred: np.ndarray, score: np.ndarray | None) -> Run:
+    """The run with the mitigation's decisions in place of the model's."""
+    test = run.test.drop(columns=["score"], errors="ignore").copy()
+    test["prediction"] = np.asarray(y_pred).astype(int)
+    knob = run.case.threshold_knob
+    if score is not None:
+        test["score"] = score
+        if knob is not None:  # the case decides at its own threshold, not at 0.5
+            test["prediction"] = (score >= run.spec.knobs[knob.name]).astype(int)
+    return run.with_decisions(test)
 
-    Fit times go to the log, not the record, which must stay byte-identical.
-    """
-    from fairness.mitigations import MITIGATIONS, MitigationError, applicable, run_mitigation
 
+def mitigate(run: Run, log: Callable[[str], None] = lambda m: None,
+             step: Callable[[str], None] = lambda m: None) -> dict:
+    """Run every mitigation the case declares; a failure is recorded, not raised."""
+    case = run.case
     attribute = case.mitigation_attribute or case.headline.attribute
-    reference = run.audit.summary["by_attribute"][attribute]["reference"]
-    features = list(case.features)
+    reference = run.audit().reference(attribute)
     names = list(case.mitigations) if case.mitigations is not None else applicable(run.model)
+    described = {m["name"]: m for m in mitigation_table()}
     y_train = run.train[case.label].to_numpy().astype(int)
     entries: list[dict[str, Any]] = []
     for name in names:
-        m = MITIGATIONS[name]
-        entry: dict[str, Any] = {
-            "name": m.name, "library": m.library, "stage": m.stage,
-            "constraint": m.constraint,
-            "needs_sensitive_at_prediction": m.needs_sensitive_at_prediction,
-            "description": m.description, "notes": [], "error": None,
-        }
+        entry: dict[str, Any] = {**described[MITIGATIONS[name].name], "notes": [],
+                                 "error": None}
+        step(f"mitigation {name}")
         t0 = time.perf_counter()
         try:
             out = run_mitigation(
-                name, estimator=case.make_model(run.spec),
-                X_train=run.train[features], y_train=y_train,
+                name, estimator=run.make_model(),
+                X_train=run.train[run.features], y_train=y_train,
                 sensitive_train=run.train[attribute].astype(str),
-                X_test=run.test[features], sensitive_test=run.test[attribute].astype(str),
+                X_test=run.test[run.features], sensitive_test=run.test[attribute].astype(str),
                 privileged=reference, random_state=run.spec.seed,
+                favorable=case.favorable_prediction,
             )
         except MitigationError as exc:
             entry["error"] = str(exc)
             log(f"  mitigation {name}: FAILED in {time.perf_counter() - t0:.1f} s: {exc}")
             entries.append(entry)
             continue
-        test = run.test.drop(columns=["score"], errors="ignore").copy()
-        test["prediction"] = np.asarray(out.y_pred).astype(int)
-        if out.score is not None:
-            test["score"] = out.score
-        result = audit_frame(case, test, case.label, run.spec.seed, cross_check=False)
         entry["notes"] = list(out.notes)
-        entry.update(_entry(run, result, attribute))
+        entry.update(judged(_mitigated_run(run, out.y_pred, out.score), attribute))
         entries.append(entry)
         log(f"  mitigation {name}: {time.perf_counter() - t0:.1f} s")
 
-    baseline = {"name": "baseline (no mitigation)", "library": "scikit-learn", "stage": "none",
-                "constraint": "none", "needs_sensitive_at_prediction": False,
-                "description": "The case's model as trained, for comparison.", "notes": [],
-                "error": None, **_entry(run, run.audit, attribute)}
+    baseline = {**BASELINE, "notes": [], "error": None, **judged(run, attribute)}
     everything = [baseline, *entries]
     points = [
-        (e["accuracy"]["value"], abs(e["headline"]["difference"]["value"]))
-        if e["error"] is None and e["headline"]["difference"]["value"] is not None
-        and e["accuracy"]["value"] is not None else None
+        (e["accuracy"].value, abs(e["headline"]["difference"].value))
+        if e["error"] is None and e["headline"]["difference"].defined
+        and e["accuracy"].defined else None
         for e in everything
     ]
     for e, on_front in zip(everything, pareto_front(points), strict=True):

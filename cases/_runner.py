@@ -1,229 +1,99 @@
-"""The shared runner: generate, split, fit, predict, audit, sweep, mitigate, record."""
+"""The shared runner: a case's declaration in, its record out.
+
+The stages, folded over one :class:`~cases._run.Run`: generate the world and
+split it, decide (fit the model, or the case's rule), audit against every
+declared label, run the variants, the case's analyses and tracked
+quantities, the sweeps (a world knob regenerates the world, a model knob
+refits, a threshold knob re-decides) and the mitigations. The record is a
+JSON-safe dict; the same code, seed, knobs and lock file give the same bytes
+on the same machine, and the same numbers (within tolerance) on any other.
+"""
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
+import math
 import platform
-import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from importlib.metadata import version
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
-from sklearn.model_selection import train_test_split
 
-import fairness
-from fairness import AuditResult
+from fairness.mitigations import applicable
 
-from ._framework import Case, Headline, Spec
+from ._contract import Case, Headline, Spec
+from ._fingerprint import data_fingerprint, inputs_sha256
+from ._mitigate import mitigate
+from ._run import BOOTSTRAP, Run
 
-RECORD_SCHEMA = 1
-BOOTSTRAP = 1000
+RECORD_SCHEMA = 2
 PACKAGES = ("numpy", "pandas", "scikit-learn", "fairlearn", "aif360")
-ROOT = Path(__file__).resolve().parent.parent
+
+Log = Callable[[str], None]
+Progress = Callable[[int, int, str], None]  # (steps done, steps in all, what is running)
 
 
-@dataclass
-class Run:
-    """Everything one run of a case produced, handed to the case's analyses."""
-
-    case: Case
-    spec: Spec
-    data: pd.DataFrame
-    train: pd.DataFrame
-    test: pd.DataFrame  # with "prediction" and, where the model has one, "score"
-    model: Any
-    audit: AuditResult
-    extra: dict  # what a custom ``decide`` hook returned besides the frame
+def start(case: Case, spec: Spec, cross_check: bool = True) -> Run:
+    """Generate the world with the world knobs, split it and decide."""
+    data = case.make_data(spec.n_samples, random_state=spec.seed,
+                          **case.world_knobs(spec.knobs))
+    train, rows = case.split.apply(data, case.label, spec.seed)
+    return Run(case, spec, data, train, rows, cross_check=cross_check)
 
 
-def data_sha256(frame: pd.DataFrame) -> str:
-    """SHA-256 of the frame: each column's name, dtype and values, in order.
-
-    Numbers are hashed as their little-endian bytes (exact, and fast for wide
-    frames); other values as their text, separated by a unit separator.
-    """
-    h = hashlib.sha256()
-    for name in frame.columns:
-        col = frame[name]
-        h.update(f"{name}\0{col.dtype}\0".encode())
-        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
-            values = col.to_numpy()
-            h.update(np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("<")).tobytes())
-        else:
-            h.update("\x1f".join(col.astype(str).tolist()).encode())
-        h.update(b"\0")
-    return h.hexdigest()
+def rerun(run: Run, knob: str, value: Any) -> Run:
+    """The run with one knob changed, redoing only what the knob acts on."""
+    k = run.case.knob(knob)
+    if k.acts_on == "threshold":
+        return run.with_threshold(value)
+    spec = run.spec.with_knobs(**{knob: k.parse(value)})
+    if k.acts_on == "model":
+        return Run(run.case, spec, run.data, run.train, run.rows, cross_check=False)
+    return start(run.case, spec, cross_check=False)
 
 
-def _default_split(case: Case, data: pd.DataFrame, spec: Spec):
-    return train_test_split(
-        data, test_size=case.test_size, random_state=spec.seed, stratify=data[case.label]
-    )
+def headline_entry(run: Run, against: str = "label", headline: Headline | None = None) -> dict:
+    h = headline or run.case.headline
+    return {**run.gap(against, h).to_dict(), "meaning": h.meaning}
 
 
-def _fit_predict(case: Case, train: pd.DataFrame, test: pd.DataFrame, spec: Spec):
-    model = case.make_model(spec)
-    model.fit(train[list(case.features)], train[case.label].to_numpy())
-    X_test = test[list(case.features)]
-    out = test.copy()
-    out["prediction"] = model.predict(X_test).astype(int)
-    if hasattr(model, "predict_proba"):
-        out["score"] = model.predict_proba(X_test)[:, 1]
-    return model, out
+def _vs_truth_headline(case: Case) -> Headline:
+    return case.truth_headline or case.headline
 
 
-def audit_frame(case: Case, frame: pd.DataFrame, label: str, seed: int,
-                cross_check: bool | None = None) -> AuditResult:
-    return fairness.audit(
-        frame,
-        label=label,
-        prediction="prediction",
-        score="score" if "score" in frame else None,
-        sensitive=list(case.sensitive),
-        reference=case.reference,
-        intersectional=case.intersectional,
-        bootstrap=BOOTSTRAP,
-        random_state=seed,
-        cross_check=cross_check,
-    )
+def tracked(run: Run) -> dict:
+    """The case's tracked quantities of one run (the main run or a sweep point)."""
+    return {name: fn(run) for name, fn in run.case.tracked.items()}
 
 
-def run_once(case: Case, spec: Spec, cross_check: bool | None = None) -> Run:
-    """Generate the world, split it, decide, and audit the decisions on the test part."""
-    data = case.make_data(spec.n_samples, random_state=spec.seed, **spec.knobs)
-    train, test = (case.split or (lambda d, s: _default_split(case, d, s)))(data, spec)
-    extra: dict = {}
-    if case.decide is not None:
-        extra = dict(case.decide(train, test, spec))
-        model, test = extra.pop("model", None), extra.pop("test")
-    else:
-        model, test = _fit_predict(case, train, test, spec)
-    result = audit_frame(case, test, case.label, spec.seed, cross_check)
-    return Run(case, spec, data, train, test, model, result, extra)
+def sweep_point(run: Run, value: Any) -> dict:
+    case = run.case
+    point: dict[str, Any] = {"value": value, "headline": headline_entry(run),
+                             "accuracy": run.audit().overall("accuracy")}
+    if case.truth:
+        point["headline_vs_truth"] = headline_entry(run, "truth", _vs_truth_headline(case))
+        point["accuracy_vs_truth"] = run.audit("truth").overall("accuracy")
+    if case.tracked:
+        point["tracked"] = tracked(run)
+    return point
 
 
-def headline(case: Case, result: AuditResult, h: Headline | None = None) -> dict:
-    h = h or case.headline
-    d = result.disparity(h.attribute, h.metric, h.group)
-    return {"attribute": h.attribute, "metric": h.metric, "group": h.group,
-            "reference": d["reference"], "meaning": h.meaning,
-            "difference": d["difference"], "ratio": d["ratio"],
-            "group_value": result.group(h.attribute, h.group)["metrics"][h.metric],
-            "reference_value": result.group(h.attribute, d["reference"])["metrics"][h.metric]}
-
-
-def performance(result: AuditResult) -> dict:
-    overall = result.summary["overall"]["metrics"]
-    return {m: overall[m] for m in ("accuracy", "balanced_accuracy", "tpr", "fpr", "ppv",
-                                   "selection_rate", "base_rate")}
-
-
-def _sweeps(case: Case, spec: Spec, log) -> dict:
-    out = {}
-    for knob, values in case.sweeps.items():
-        case.knob(knob)  # a sweep of an unknown knob is a bug in the case
-        points = []
-        for value in values:
-            knobs = {**spec.knobs, knob: value}
-            run = run_once(case, Spec(spec.seed, spec.n_samples, knobs), cross_check=False)
-            point = {"value": value, "headline": headline(case, run.audit)}
-            if case.sweep_extras is not None:
-                point["extras"] = case.sweep_extras(run)
-            points.append(point)
-            log(f"  sweep {knob}={value}: {case.headline.metric} difference "
-                f"{fairness.format_estimate(point['headline']['difference'])}")
-        out[knob] = points
-    return out
+def variant_entry(run: Run) -> dict:
+    v, case = run.variant, run.case
+    entry = {"name": v.name, "description": v.description, "features": run.features,
+             "trained_on": run.trained_on, "knobs": dict(v.knobs),
+             "headline": {"label": headline_entry(run)},
+             "performance": {"label": run.performance()}}
+    if case.truth:
+        entry["headline"]["truth"] = headline_entry(run, "truth", _vs_truth_headline(case))
+        entry["performance"]["truth"] = run.performance("truth")
+    return entry
 
 
 def versions() -> dict:
     return {"python": platform.python_version(), **{p: version(p) for p in PACKAGES}}
-
-
-def inputs_sha256(case: Case) -> str:
-    """Fingerprint of everything a record depends on: the engine, the runner, the
-    case's module and text, and the lock file. ``casebook build`` re-runs a case
-    only when this changes."""
-    module = sys.modules[case.make_data.__module__]
-    files = sorted((ROOT / "fairness").rglob("*.py")) + sorted((ROOT / "cases").glob("_*.py"))
-    files += [Path(module.__file__), ROOT / "cases" / "text" / f"{case.slug}.md",
-              ROOT / "requirements.lock"]
-    h = hashlib.sha256()
-    for f in files:
-        if f.exists():
-            h.update(f.relative_to(ROOT).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
-def run_case(
-    case: Case,
-    *,
-    seed: int = 0,
-    n_samples: int | None = None,
-    knobs: dict[str, Any] | None = None,
-    sweeps: bool = True,
-    mitigations: bool = True,
-    log=lambda msg: None,
-) -> dict:
-    """Run a case end to end and return its record (a JSON-safe dict).
-
-    The record depends only on the case's code, the seed, the sample size,
-    the knobs and the installed packages: run twice, it is the same bytes.
-    """
-    spec = Spec(seed=seed, n_samples=n_samples or case.default_n_samples,
-                knobs=case.resolve_knobs(knobs))
-    t0 = time.perf_counter()
-    run = run_once(case, spec)
-    log(f"{case.slug}: ran and audited in {time.perf_counter() - t0:.1f} s")
-    record: dict[str, Any] = {
-        "record_schema": RECORD_SCHEMA,
-        "case": case.slug,
-        "title": case.title,
-        "synthetic": True,
-        "manifest": {
-            "seed": spec.seed,
-            "n_samples": spec.n_samples,
-            "knobs": spec.knobs,
-            "data_sha256": data_sha256(run.data),
-            "n_train": len(run.train),
-            "n_test": len(run.test),
-            "bootstrap": BOOTSTRAP,
-            "versions": versions(),
-            "inputs_sha256": inputs_sha256(case),
-            "command": command(case, spec),
-        },
-        "headline": headline(case, run.audit),
-        "audit": run.audit.to_dict(),
-        "performance": performance(run.audit),
-    }
-    if case.truth is not None:
-        vs_truth = audit_frame(case, run.test, case.truth, seed, cross_check=False)
-        record["audit_vs_truth"] = vs_truth.to_dict()
-        h = case.truth_headline or case.headline
-        record["label_vs_truth"] = {
-            "label": case.label, "truth": case.truth,
-            "vs_label": headline(case, run.audit, h),
-            "vs_truth": headline(case, vs_truth, h),
-            "performance_vs_label": performance(run.audit),
-            "performance_vs_truth": performance(vs_truth),
-        }
-    if case.analyses is not None:
-        record["analyses"] = case.analyses(run)
-    if sweeps and case.sweeps:
-        t0 = time.perf_counter()
-        record["sweeps"] = _sweeps(case, spec, log)
-        log(f"{case.slug}: sweeps in {time.perf_counter() - t0:.1f} s")
-    if mitigations and run.model is not None:
-        from ._mitigate import mitigate
-
-        t0 = time.perf_counter()
-        record["mitigations"] = mitigate(case, run, log)
-        log(f"{case.slug}: mitigations in {time.perf_counter() - t0:.1f} s")
-    return _plain(record)
 
 
 def command(case: Case, spec: Spec) -> str:
@@ -235,15 +105,128 @@ def command(case: Case, spec: Spec) -> str:
     return " ".join(parts)
 
 
-def _plain(obj: Any) -> Any:
-    """numpy scalars and tuples to plain JSON types, recursively."""
+def run_case(
+    case: Case,
+    *,
+    seed: int = 0,
+    n_samples: int | None = None,
+    knobs: dict[str, Any] | None = None,
+    sweeps: bool = True,
+    mitigations: bool = True,
+    log: Log = lambda msg: None,
+    progress: Progress = lambda done, total, what: None,
+) -> dict:
+    """Run a case end to end and return its record (a JSON-safe dict).
+
+    Parameters
+    ----------
+    case : Case
+        The declaration.
+    seed, n_samples, knobs
+        The run's settings (defaults: 0, the case's size, the knobs' defaults).
+    sweeps, mitigations : bool
+        Whether to run those stages.
+    log : callable
+        Receives lines of progress with timings (never written to the record).
+    progress : callable
+        ``progress(done, total, what)`` before each step, for a progress bar.
+
+    Returns
+    -------
+    dict
+        The record: the same bytes for the same code, seed, knobs and lock file.
+    """
+    spec = Spec(seed=seed, n_samples=n_samples or case.default_n_samples,
+                knobs=case.resolve_knobs(knobs))
+    n_sweep = sum(len(v) for v in case.sweeps.values()) if sweeps else 0
+    total = 1 + len(case.variants) + n_sweep
+    done = 0
+
+    def step(what: str) -> None:
+        nonlocal done
+        progress(done, total, what)
+        done += 1
+
+    step("world, model and audit")
+    t0 = time.perf_counter()
+    run = start(case, spec)
+    record: dict[str, Any] = {
+        "record_schema": RECORD_SCHEMA,
+        "case": case.slug,
+        "title": case.title,
+        "synthetic": True,
+        "manifest": {
+            "seed": spec.seed, "n_samples": spec.n_samples, "knobs": dict(spec.knobs),
+            "data_fingerprint": data_fingerprint(run.data),
+            "n_train": len(run.train), "n_test": len(run.test), "bootstrap": BOOTSTRAP,
+            "versions": versions(), "inputs_sha256": inputs_sha256(case),
+            "command": command(case, spec),
+        },
+        "decision": {"positive": case.positive_decision,
+                     "favorable_prediction": case.favorable_prediction,
+                     "split": case.split.describe()},
+        "headline": headline_entry(run),
+        "audit": run.audit().to_dict(),
+        "performance": run.performance(),
+    }
+    others = {role: run.audit(role).to_dict() for role in case.labels if role != "label"}
+    if others:
+        record["audits"] = others
+    if case.truth:
+        h = _vs_truth_headline(case)
+        record["label_vs_truth"] = {
+            "label": case.label, "truth": case.truth,
+            "vs_label": headline_entry(run, "label", h),
+            "vs_truth": headline_entry(run, "truth", h),
+            "performance_vs_label": run.performance("label"),
+            "performance_vs_truth": run.performance("truth"),
+        }
+    log(f"{case.slug}: ran and audited in {time.perf_counter() - t0:.1f} s")
+    if case.variants:
+        entries = []
+        for v in case.variants:
+            step(f"variant {v.name}")
+            entries.append(variant_entry(run.variant_run(v.name)))
+        record["variants"] = entries
+    if case.analyses is not None:
+        record["analyses"] = case.analyses(run)
+    if case.tracked:
+        record["tracked"] = tracked(run)
+    if sweeps and case.sweeps:
+        t0 = time.perf_counter()
+        record["sweeps"] = {}
+        for knob, values in case.sweeps.items():
+            points = []
+            for value in values:
+                step(f"sweep {knob}={value}")
+                points.append(sweep_point(rerun(run, knob, value), value))
+            record["sweeps"][knob] = points
+        log(f"{case.slug}: sweeps in {time.perf_counter() - t0:.1f} s")
+    if mitigations and run.model is not None:
+        t0 = time.perf_counter()
+        names = case.mitigations if case.mitigations is not None else applicable(run.model)
+        total += len(names)
+        record["mitigations"] = mitigate(run, log, step)
+        log(f"{case.slug}: mitigations in {time.perf_counter() - t0:.1f} s")
+    progress(total, total, "done")
+    return plain(record)
+
+
+def plain(obj: Any) -> Any:
+    """Estimates, gaps, numpy scalars and tuples to plain JSON types, recursively.
+
+    A value that is not finite becomes ``None``: a record holds no NaN.
+    """
     if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
+        return {str(k): plain(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [_plain(v) for v in obj]
+        return [plain(v) for v in obj]
+    if hasattr(obj, "to_dict") and dataclasses.is_dataclass(obj):
+        return plain(obj.to_dict())
+    if isinstance(obj, np.ndarray):
+        return plain(obj.tolist())
     if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, float) and not np.isfinite(obj):
+        return plain(obj.item())
+    if isinstance(obj, float) and not math.isfinite(obj):
         return None
     return obj
-

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from ._analysis import proxy_leakage
-from ._framework import Case, Column, Headline, Knob, Spec
+from fairness.analysis import permutation_importance_by_group, proxy_leakage
+
+from ._contract import Case, Column, Headline, Knob, Spec, Variant
+from ._world import validated
 
 SEXES = ("female", "male", "nonbinary")
 SEX_SHARES = (0.46, 0.525, 0.015)  # nonbinary under 2%: shows LL144's small-category rule
@@ -23,7 +26,17 @@ RACE_SHARES = (0.52, 0.16, 0.18, 0.125, 0.015)
 FEATURES = ("test_score", "years_experience", "keyword_score", "womens_club", "career_gap")
 HIRE_RATE = 0.3
 
+KNOBS = (
+    Knob("historical_bias", 1.0, "Penalty past recruiters gave women and non-binary "
+         "applicants, in standard deviations of skill (0: none).", low=0.0, high=3.0),
+    Knob("proxy_strength", 1.0, "How much more often women list a women's club or a "
+         "career gap (0: these features reveal nothing of sex).", low=0.0, high=2.0),
+    Knob("threshold", 0.5, "Predicted probability at or above which an applicant is "
+         "shortlisted.", low=0.05, high=0.95, acts_on="threshold"),
+)
 
+
+@validated(KNOBS)
 def make_hiring_data(
     n_samples: int = 20_000,
     random_state: int = 0,
@@ -55,9 +68,10 @@ def make_hiring_data(
     Returns
     -------
     pandas.DataFrame
-        One row per applicant: ``sex``, ``race_ethnicity``, ``age_band``,
-        ``year``, the hidden ``skill`` and ``qualified`` (truth), the résumé
-        features and the historical decision ``hired`` (the label).
+        One row per applicant: ``sex`` (and its indicator ``female``),
+        ``race_ethnicity``, ``age_band``, ``year``, the hidden ``skill`` and
+        ``qualified`` (truth), the résumé features and the historical
+        decision ``hired`` (the label).
 
     Examples
     --------
@@ -90,8 +104,8 @@ def make_hiring_data(
     merit = skill + rng.normal(0, 0.5, n) - historical_bias * not_male
     hired = (merit > np.quantile(merit, 1 - HIRE_RATE)).astype(int)
     return pd.DataFrame({
-        "sex": sex, "race_ethnicity": race, "age_band": age_band, "year": year,
-        "skill": skill, "qualified": qualified,
+        "sex": sex, "female": (sex == "female").astype(int), "race_ethnicity": race,
+        "age_band": age_band, "year": year, "skill": skill, "qualified": qualified,
         "test_score": test_score, "years_experience": years_experience,
         "keyword_score": keyword_score, "womens_club": womens_club, "career_gap": career_gap,
         "hired": hired,
@@ -102,63 +116,23 @@ def _model(spec: Spec):
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
 
 
-def _analyses(run) -> dict:
-    features = list(FEATURES)
-    leak = proxy_leakage(run.train, run.test, features, "sex", "female", run.spec.seed)
-    # "Fairness through unawareness": the same model given the sex column too.
-    aware = _model(run.spec).fit(
-        pd.concat([run.train[features], (run.train["sex"] == "female").rename("is_female")],
-                  axis=1), run.train["hired"])
-    test = run.test.copy()
-    X_aware = pd.concat([test[features], (test["sex"] == "female").rename("is_female")], axis=1)
-    test["prediction"] = aware.predict(X_aware).astype(int)
-    test["score"] = aware.predict_proba(X_aware)[:, 1]
-    from ._runner import audit_frame, headline
+def _boosted(spec: Spec):
+    return HistGradientBoostingClassifier(max_iter=100, random_state=spec.seed)
 
-    aware_audit = audit_frame(CASE, test, "hired", run.spec.seed, cross_check=False)
-    coefs = dict(zip(features, run.model[-1].coef_[0].round(12).tolist(), strict=True))
+
+def _analyses(run) -> dict:
+    boosted = run.variant_run("gradient boosting")
+    X, y, sex = run.test[list(FEATURES)], run.test["hired"], run.test["sex"]
     return {
-        "leakage": leak,
-        "unawareness": {
-            "without_sex": headline(CASE, run.audit),
-            "with_sex": headline(CASE, aware_audit),
-            "coefficients_without_sex": coefs,
+        "leakage": proxy_leakage(run.train, run.test, FEATURES, "sex", "female", run.spec.seed),
+        "coefficients": dict(zip(FEATURES, run.model[-1].coef_[0].round(12).tolist(),
+                                 strict=True)),
+        # What each model relies on: the boosted one has no weights to read.
+        "importance": {
+            name: permutation_importance_by_group(r.model, X, y, sex, random_state=run.spec.seed)
+            for name, r in (("logistic regression", run), ("gradient boosting", boosted))
         },
     }
-
-
-def _display(record: dict) -> list[dict]:
-    a = record["analyses"]
-    u = a["unawareness"]
-    leak = a["leakage"]
-    coefs = u["coefficients_without_sex"]
-    return [
-        {"kind": "text", "markdown": (
-            "**Fairness through unawareness fails.** The screener never sees the applicant's "
-            "sex, yet the features it does see reveal it: a classifier trained to guess sex "
-            "from the screener's five inputs reaches the AUC below (0.5 would be a coin toss). "
-            "The screener's own weights show where the bias went: the proxies carry negative "
-            "weights although they say nothing of skill.")},
-        {"kind": "table", "title": "Removing the sex column",
-         "columns": ["Model", "Women's shortlist rate minus men's", "Impact ratio"],
-         "rows": [["Without sex (the screener)", u["without_sex"]["difference"],
-                   u["without_sex"]["ratio"]],
-                  ["With sex as an input", u["with_sex"]["difference"],
-                   u["with_sex"]["ratio"]]],
-         "percent": [False, False, False],
-         "caption": "Selection-rate difference and ratio, women against men, on the test "
-                    "applicants (synthetic data), with 95% bootstrap intervals."},
-        {"kind": "table", "title": "How much the inputs reveal sex",
-         "columns": ["Quantity", "Value"],
-         "rows": [["AUC of a classifier predicting 'female' from the screener's inputs",
-                   leak["auc"]],
-                  *[[f"Screener weight of `{k}` (standardised)", round(v, 3)]
-                    for k, v in coefs.items()]],
-         "percent": [False, False],
-         "caption": "Leakage of the removed attribute (synthetic data). "
-                    f"Classifier: {leak['classifier']}, trained on the training part, "
-                    "scored on the test part."},
-    ]
 
 
 CASE = Case(
@@ -169,18 +143,21 @@ CASE = Case(
         "A screener trained on ten years of past hiring decisions, with sex removed from its "
         "inputs, still shortlists women less often: it learns the history through proxies."
     ),
-    pitfalls=("statistical bias in the data or labels", "information leaking into the model"),
+    pitfalls=("statistical bias in the data or labels", "information leaking into the model",
+              "a model that can hardly be interpreted"),
     regulation="EU AI Act: high-risk (Annex III, 4(a)); NYC Local Law 144 bias audits",
     make_data=make_hiring_data,
     columns=(
         Column("sex", "sensitive", "Drawn with shares 46% female, 52.5% male, 1.5% non-binary.",
                "Not given to the model; past recruiters penalised women and non-binary "
                "applicants (historical_bias)."),
+        Column("female", "sensitive", "1 if sex is female, else 0: the sex column as an input "
+               "for the 'with sex' variant only."),
         Column("race_ethnicity", "sensitive",
                "Drawn with shares 52% White, 16% Black or African American, 18% Hispanic or "
                "Latino, 12.5% Asian, 1.5% American Indian or Alaska Native.",
                "None put in: skill and hiring do not depend on it."),
-        Column("age_band", "sensitive", "30% are 40 and over.",
+        Column("age_band", "context", "30% are 40 and over.",
                "Older applicants have more years of experience; nothing else."),
         Column("year", "context", "Year of application, 2015–2024 (ten years of history)."),
         Column("skill", "truth", "True job-relevant skill, standard normal for everyone.",
@@ -207,6 +184,7 @@ CASE = Case(
     sensitive=("sex", "race_ethnicity"),
     reference={"sex": "male", "race_ethnicity": "White"},
     intersectional=True,
+    positive_decision="shortlisted",
     headline=Headline("sex", "selection_rate", "female",
                       "how much less often women are shortlisted than men"),
     truth_headline=Headline("sex", "tpr", "female",
@@ -219,20 +197,30 @@ CASE = Case(
                "errors against qualified people (equal opportunity).",
         "ppv": "Of those shortlisted, the share qualified: what recruiters downstream see.",
     },
-    make_model=_model,
+    model=_model,
     model_description=(
         "Standardised features into a logistic regression (scikit-learn), trained on 70% of the "
         "applicants to predict the past decision `hired`; sex, race/ethnicity and age band are "
-        "not among its inputs. A shortlist is a predicted probability of 0.5 or more."
+        "not among its inputs. An applicant is shortlisted when the predicted probability is "
+        "at least `threshold` (0.5)."
     ),
-    knobs=(
-        Knob("historical_bias", 1.0, "Penalty past recruiters gave women and non-binary "
-             "applicants, in standard deviations of skill (0: none).", low=0.0, high=3.0),
-        Knob("proxy_strength", 1.0, "How much more often women list a women's club or a "
-             "career gap (0: these features reveal nothing of sex).", low=0.0, high=2.0),
+    knobs=KNOBS,
+    sweeps={"historical_bias": (0.0, 0.25, 0.5, 1.0, 1.5, 2.0),
+            "threshold": (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)},
+    variants=(
+        Variant("with sex", "The same model given the applicant's sex as well ('fairness "
+                "through unawareness' undone).", features=(*FEATURES, "female")),
+        Variant("gradient boosting", "Gradient-boosted trees on the same five inputs: no "
+                "weights to read, so only an explanation shows what it relies on.",
+                model=_boosted),
     ),
-    sweeps={"historical_bias": (0.0, 0.25, 0.5, 1.0, 1.5, 2.0)},
     analyses=_analyses,
-    display=_display,
     mitigation_attribute="sex",
+    questions={
+        "errs": "The screener shortlists some unqualified applicants and passes over some "
+                "qualified ones. Would applicants accept its errors if they were spread "
+                "evenly, and are they?",
+        "opaque": "Would an employer accept the gradient-boosted screener, whose reliance on "
+                  "'womens_club' shows only in a permutation test?",
+    },
 )

@@ -2,23 +2,43 @@
 
 ``audit`` reduces a table of decisions to counts per (group, label,
 prediction), derives every group metric, disparity and summary measure from
-those counts, draws bootstrap intervals on the counts, and cross-checks the
-values against fairlearn and aif360.
+those counts, draws intervals on the counts, and cross-checks the values
+against fairlearn and aif360. ``Estimate`` is a number with its interval (or
+the reason it has none); ``AuditResult`` holds an audit and its views.
 """
 
 from ._audit import audit
-from ._metrics import METRIC_NAMES, METRICS
+from ._estimate import TOLERANCE, Estimate, proportion
+from ._format import (
+    escape_html,
+    escape_markdown,
+    format_estimate,
+    format_number,
+    format_prose,
+    format_share,
+)
+from ._metrics import METRIC_NAMES, METRICS, Metric
 from ._prepare import MISSING_GROUP, AuditInputError
-from ._result import AuditResult
-from ._text import escape_markdown, format_estimate
+from ._result import AuditResult, Gap, difference_kind, metric_kind
 
 __all__ = [
     "METRICS",
     "METRIC_NAMES",
     "MISSING_GROUP",
+    "TOLERANCE",
     "AuditInputError",
     "AuditResult",
+    "Estimate",
+    "Gap",
+    "Metric",
     "audit",
+    "difference_kind",
+    "escape_html",
     "escape_markdown",
     "format_estimate",
+    "format_number",
+    "format_prose",
+    "format_share",
+    "metric_kind",
+    "proportion",
 ]

@@ -6,33 +6,33 @@ from typing import Any
 
 import numpy as np
 
-from ._counts import (
-    JOINT_SEPARATOR,
-    View,
-    bootstrap_cells,
-    group_cells,
-    joint_codes,
-    reduce,
-    row_blocks,
+from ._counts import JOINT_SEPARATOR, Counts, View, group_cells, joint_codes, reduce, row_blocks
+from ._estimate import (
+    DIRICHLET,
+    METHODS,
+    WILSON,
+    dirichlet_counts,
+    estimate,
+    estimates,
+    proportion_estimates,
 )
-from ._estimate import estimate, estimates
-from ._metrics import METRIC_NAMES, METRICS, compute_metric, generalized_entropy
-from ._prepare import AuditInputError, prepare
+from ._metrics import (
+    BETWEEN_GROUPS,
+    METRIC_NAMES,
+    METRICS,
+    compute_metric,
+    favorable_cells,
+    favorable_rate,
+    generalized_entropy,
+    in_favorable_terms,
+    ratio,
+)
+from ._prepare import AuditInputError, Prepared, prepare
 from ._result import AuditResult
-from ._scores import AUC_BINS, metrics_from_counts, score_counts
+from ._scores import metrics_from_counts, score_counts
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CROSS_CHECK_MAX_ROWS = 200_000
-
-# Summary measures of one attribute, in fairlearn's convention (between groups:
-# max - min, or min / max), keyed by the name users search for.
-_BETWEEN_GROUPS = {
-    "demographic_parity_difference": ("selection_rate", "difference"),
-    "demographic_parity_ratio": ("selection_rate", "ratio"),
-    "equal_opportunity_difference": ("tpr", "difference"),
-    "equal_opportunity_ratio": ("tpr", "ratio"),
-}
-
 
 def _check_params(sensitive, bootstrap, confidence, random_state, four_fifths, reference,
                   intersectional=False):
@@ -64,47 +64,53 @@ def _check_params(sensitive, bootstrap, confidence, random_state, four_fifths, r
 
 def _spread(values: np.ndarray, kind: str) -> np.ndarray:
     """max - min or min / max over the groups axis (the last), ignoring undefined groups."""
-    with np.errstate(invalid="ignore", divide="ignore"), _quiet():
-        hi = np.nanmax(values, axis=-1)
-        lo = np.nanmin(values, axis=-1)
-        if kind == "difference":
-            return hi - lo
-        return np.where(hi > 0, lo / np.where(hi > 0, hi, 1), np.nan)
+    finite = np.isfinite(values)
+    any_ = finite.any(axis=-1)
+    hi = np.where(any_, np.max(np.where(finite, values, -np.inf), axis=-1), np.nan)
+    lo = np.where(any_, np.min(np.where(finite, values, np.inf), axis=-1), np.nan)
+    if kind == "difference":
+        return hi - lo
+    return ratio(lo, hi)
 
 
-class _quiet:
-    """Silence numpy's all-NaN warnings: undefined is reported, not warned."""
+def favorable_words(favorable: int, positive_label: Any) -> str:
+    """The favourable decision in words, for ``audit.json`` and the pages."""
+    if favorable == 1:
+        return (f"the positive prediction ({positive_label!r}) is favourable: impact ratios "
+                "and the four-fifths rule compare the rates of receiving it")
+    return (f"the positive prediction ({positive_label!r}) is a burden, so the favourable "
+            "outcome is NOT receiving it: impact ratios and the four-fifths rule compare the "
+            "rates of not being predicted positive")
 
-    def __enter__(self):
-        import warnings
 
-        self._w = warnings.catch_warnings()
-        self._w.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
+def _impact_ratios(fav: np.ndarray, fav_reps: np.ndarray | None, eligible: np.ndarray):
+    """Each group's favourable rate over the highest among the ``eligible`` groups."""
+    def top(a: np.ndarray) -> np.ndarray:
+        masked = np.where(eligible & np.isfinite(a), a, -np.inf)
+        return np.max(masked, axis=-1, keepdims=True)
 
-    def __exit__(self, *exc):
-        self._w.__exit__(*exc)
+    impact = ratio(fav, top(fav)[..., 0])
+    reps = ratio(fav_reps, top(fav_reps)) if fav_reps is not None else None
+    return impact, reps
 
 
 def _audit_view(
     view: View,
     cells: np.ndarray,
-    reps: np.ndarray | None,
     n_total: int,
     reference: str | None,
-    confidence: float,
-    four_fifths: float,
-    min_group_size: int,
-    min_group_share: float,
+    settings: dict,
+    rng: np.random.Generator,
 ) -> dict:
+    confidence = settings["confidence"]
+    favorable = settings["favorable_prediction"]
     counts = group_cells(cells, view)  # (G, 4)
-    rep_counts = group_cells(reps, view) if reps is not None else None  # (B, G, 4)
     sizes = counts.sum(axis=1)
     keep = np.flatnonzero(sizes > 0)
-    counts = counts[keep]
-    rep_counts = rep_counts[:, keep] if rep_counts is not None else None
+    counts, sizes = counts[keep], sizes[keep]
     names = [view.groups[i] for i in keep]
-    sizes = sizes[keep]
+    n_boot = settings["bootstrap"]
+    reps = dirichlet_counts(counts, n_boot, rng) if n_boot else None  # (B, G, 4)
 
     if reference is None:
         ref = int(np.argmax(sizes))  # the largest group; ties go to the first
@@ -117,54 +123,73 @@ def _audit_view(
         )
 
     values = {m: compute_metric(m, counts) for m in METRIC_NAMES}
-    rep_values = (
-        {m: compute_metric(m, rep_counts) for m in METRIC_NAMES} if rep_counts is not None else {}
-    )
+    rep_values = {m: compute_metric(m, reps) for m in METRIC_NAMES} if reps is not None else {}
+    per_metric = {}
+    for m in METRIC_NAMES:
+        metric = METRICS[m]
+        if metric.is_proportion:
+            per_metric[m] = proportion_estimates(
+                counts[:, list(metric.numerator)].sum(axis=1),
+                counts[:, list(metric.denominator)].sum(axis=1), confidence,
+                metric.undefined_when)
+        else:
+            per_metric[m] = estimates(values[m], rep_values.get(m), confidence,
+                                      metric.undefined_when)
 
-    # Impact ratio as in the four-fifths rule and NYC LL144: each group's
-    # selection rate over the highest group's.
-    sr, sr_reps = values["selection_rate"], rep_values.get("selection_rate")
-    with np.errstate(invalid="ignore", divide="ignore"), _quiet():
-        impact = sr / np.max(sr)
-        impact_reps = (sr_reps / np.nanmax(sr_reps, axis=1, keepdims=True)
-                       if sr_reps is not None else None)
-
-    per_metric = {
-        m: estimates(values[m], rep_values.get(m), confidence, METRICS[m].undefined_when)
-        for m in METRIC_NAMES
-    }
+    # Impact ratio as in the four-fifths rule and NYC LL144: each group's rate of the
+    # favourable decision over the highest group's, among groups big enough to trust.
+    shares = sizes / n_total
+    small = (sizes < settings["min_group_size"]) | (shares < settings["min_group_share"])
+    eligible = ~small if (~small).any() else np.ones_like(small)
+    fav = favorable_rate(counts, favorable)
+    fav_reps = favorable_rate(reps, favorable) if reps is not None else None
+    impact, impact_reps = _impact_ratios(fav, fav_reps, eligible)
+    fav_est = proportion_estimates(counts[:, list(favorable_cells(favorable))].sum(axis=1),
+                                   sizes, confidence, "the group is empty")
     impact_est = estimates(impact, impact_reps, confidence,
-                           "no group has a positive selection rate")
+                           "no eligible group receives the favourable decision")
+    top_i = int(np.argmax(np.where(eligible, fav, -np.inf)))
+    denominator = {
+        "group": names[top_i], "favorable_rate": float(fav[top_i]),
+        "rule": (f"the highest favourable rate among groups with at least "
+                 f"{settings['min_group_size']} rows and {settings['min_group_share']:.0%} of "
+                 "the rows" if (~small).any() else
+                 "every group is small, so the highest favourable rate of all groups"),
+        "excluded_small_groups": [names[i] for i in np.flatnonzero(small)] if (~small).any()
+        else [],
+    }
+
     groups, flags = [], []
+    threshold = settings["four_fifths"]
     for i, name in enumerate(names):
         tn, fp, fn, tp = (int(x) for x in counts[i])
         n = int(sizes[i])
         metrics = {m: per_metric[m][i] for m in METRIC_NAMES}
         warnings = [f"{m} is undefined: {METRICS[m].undefined_when}"
                     for m in METRIC_NAMES if metrics[m]["value"] is None]
-        share = n / n_total
-        if n < min_group_size:
+        if n < settings["min_group_size"]:
+            warnings.append(f"only {n} rows (fewer than {settings['min_group_size']}): too few "
+                            "to trust its metrics")
+        if shares[i] < settings["min_group_share"]:
             warnings.append(
-                f"only {n} rows (fewer than {min_group_size}): too few to trust its metrics"
-            )
-        if share < min_group_share:
-            warnings.append(
-                f"{share:.1%} of the rows (under {min_group_share:.0%}): too small to trust; "
-                "NYC LL144 lets an audit leave such categories out of impact ratios"
+                f"{shares[i]:.1%} of the rows (under {settings['min_group_share']:.0%}): too "
+                "small to trust; it cannot set the impact ratio's denominator, and NYC LL144 "
+                "lets an audit leave such categories out of impact ratios"
             )
         ir = impact_est[i]
         group_flags = []
-        if ir["value"] is not None and ir["value"] < four_fifths:
+        if ir["value"] is not None and ir["value"] < threshold:
             group_flags.append("four_fifths")
             flags.append({"attribute": view.name, "group": name, "flag": "four_fifths",
-                          "impact_ratio": ir["value"], "threshold": four_fifths})
+                          "impact_ratio": ir["value"], "threshold": threshold,
+                          "favorable_rate": fav_est[i]["value"],
+                          "small": bool(small[i])})
         groups.append({
-            "attribute": view.name, "group": name, "n": n, "share": share,
+            "attribute": view.name, "group": name, "n": n, "share": float(shares[i]),
             "is_reference": i == ref,
             "tp": tp, "fp": fp, "fn": fn, "tn": tn,
-            "metrics": metrics, "impact_ratio": ir, "flags": group_flags,
-            "small": n < min_group_size or share < min_group_share,
-            "warnings": warnings,
+            "metrics": metrics, "favorable_rate": fav_est[i], "impact_ratio": ir,
+            "flags": group_flags, "small": bool(small[i]), "warnings": warnings,
         })
 
     disparities = []
@@ -172,64 +197,75 @@ def _audit_view(
     others = [i for i in range(len(names)) if i != ref]
     for m in METRIC_NAMES:
         v, r = values[m], rep_values.get(m)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            diff = v[others] - v[ref]
-            ratio = np.where(v[ref] != 0, v[others] / (v[ref] if v[ref] != 0 else 1), np.nan)
-            rd = r[:, others] - r[:, [ref]] if r is not None else None
-            safe = np.where(r[:, [ref]] != 0, r[:, [ref]], 1) if r is not None else None
-            rr = np.where(r[:, [ref]] != 0, r[:, others] / safe, np.nan) if r is not None else None
+        diff = v[others] - v[ref]
+        rat = ratio(v[others], v[ref])
+        rd = r[:, others] - r[:, [ref]] if r is not None else None
+        rr = ratio(r[:, others], r[:, [ref]]) if r is not None else None
         whys = [_why(m, values, i, ref, names[i], ref_name) for i in others]
         ratio_whys = [w or (f"{m} of the reference group is 0" if v[ref] == 0 else "")
                       for w in whys]
         d_est = estimates(diff, rd, confidence, whys)
-        r_est = estimates(ratio, rr, confidence, ratio_whys)
+        r_est = estimates(rat, rr, confidence, ratio_whys)
         for k, i in enumerate(others):
             disparities.append({
                 "attribute": view.name, "metric": m, "group": names[i], "reference": ref_name,
                 "difference": d_est[k], "ratio": r_est[k],
             })
 
-    summary: dict[str, Any] = {"reference": ref_name}
-    for key, (m, kind) in _BETWEEN_GROUPS.items():
-        point = _spread(values[m], kind)
-        reps_ = _spread(rep_values[m], kind) if rep_values else None
-        summary[key] = estimate(point, reps_, confidence, f"{m} is undefined for every group")
-    for kind in ("difference", "ratio"):
-        parts = [_spread(values[m], kind) for m in ("tpr", "fpr")]
-        rep_parts = [_spread(rep_values[m], kind) for m in ("tpr", "fpr")] if rep_values else None
-        pick = np.fmax if kind == "difference" else np.fmin  # worst case of the two
-        summary[f"equalized_odds_{kind}"] = estimate(
-            pick(*parts), pick(*rep_parts) if rep_parts else None, confidence,
-            "TPR and FPR are undefined for every group",
-        )
-    # aif360's convention: each group against the reference (unprivileged - privileged).
-    vs_reference = []
+    summary: dict[str, Any] = {"reference": ref_name, "impact_ratio_denominator": denominator}
+    for key, (metrics_, kind) in BETWEEN_GROUPS.items():
+        parts = [_spread(values[m], kind) for m in metrics_]
+        rep_parts = [_spread(rep_values[m], kind) for m in metrics_] if rep_values else None
+        pick = np.fmax if kind == "difference" else np.fmin  # the worse of the parts
+        point = parts[0] if len(parts) == 1 else pick(*parts)
+        draws = None
+        if rep_parts:
+            draws = rep_parts[0] if len(rep_parts) == 1 else pick(*rep_parts)
+        summary[key] = estimate(point, draws, confidence,
+                                f"{' and '.join(metrics_)} undefined for every group")
+    summary["vs_reference"] = _vs_reference(counts, reps, names, ref, favorable, confidence)
+    return {"groups": groups, "disparities": disparities, "summary": summary, "flags": flags}
+
+
+def _vs_reference(counts, reps, names, ref, favorable, confidence) -> list[dict]:
+    """aif360's measures of each group against the reference (unprivileged - privileged).
+
+    aif360 counts everything in terms of its favourable label, so these are
+    computed on the counts relabelled so that 1 is favourable.
+    """
+    fav_counts = in_favorable_terms(counts, favorable)
+    fav_reps = in_favorable_terms(reps, favorable) if reps is not None else None
+
+    def m(name, c):
+        return compute_metric(name, c)
+
+    sr, tpr, fpr = (m(k, fav_counts) for k in ("selection_rate", "tpr", "fpr"))
+    if fav_reps is not None:
+        sr_r, tpr_r, fpr_r = (m(k, fav_reps) for k in ("selection_rate", "tpr", "fpr"))
+    out = []
     for i, name in enumerate(names):
         if i == ref:
             continue
-        def d(m, i=i):
-            return values[m][i] - values[m][ref], (
-                rep_values[m][:, i] - rep_values[m][:, ref] if rep_values else None)
-        spd, spd_r = d("selection_rate")
-        eod, eod_r = d("tpr")
-        fpd, fpd_r = d("fpr")
-        with np.errstate(invalid="ignore", divide="ignore"):
-            di = sr[i] / sr[ref] if sr[ref] > 0 else np.nan
-            di_r = (np.where(sr_reps[:, ref] > 0, sr_reps[:, i] / np.where(
-                sr_reps[:, ref] > 0, sr_reps[:, ref], 1), np.nan) if sr_reps is not None else None)
-        vs_reference.append({
+        def d(a, a_r=None, i=i):
+            return a[i] - a[ref], (a_r[:, i] - a_r[:, ref] if a_r is not None else None)
+        boot = fav_reps is not None
+        spd, spd_r = d(sr, sr_r if boot else None)
+        eod, eod_r = d(tpr, tpr_r if boot else None)
+        fpd, fpd_r = d(fpr, fpr_r if boot else None)
+        di = ratio(sr[i], sr[ref])
+        di_r = ratio(sr_r[:, i], sr_r[:, ref]) if boot else None
+        out.append({
             "group": name,
             "statistical_parity_difference": estimate(spd, spd_r, confidence, "undefined"),
             "disparate_impact": estimate(di, di_r, confidence,
-                                         "the reference group's selection rate is 0"),
+                                         "the reference group's favourable rate is 0"),
             "equal_opportunity_difference": estimate(
                 eod, eod_r, confidence, "TPR is undefined for the group or the reference"),
             "average_odds_difference": estimate(
-                (fpd + eod) / 2, (fpd_r + eod_r) / 2 if rep_values else None, confidence,
+                (fpd + eod) / 2, (fpd_r + eod_r) / 2 if boot else None, confidence,
                 "TPR or FPR is undefined for the group or the reference"),
         })
-    summary["vs_reference"] = vs_reference
-    return {"groups": groups, "disparities": disparities, "summary": summary, "flags": flags}
+    return out
 
 
 def _why(m, values, i, ref, name, ref_name) -> str:
@@ -248,6 +284,7 @@ def audit(
     sensitive: str | list[str],
     score: str | None = None,
     positive_label: Any = None,
+    favorable_prediction: Any = 1,
     reference: dict[str, str] | None = None,
     intersectional: bool = False,
     bootstrap: int = 1000,
@@ -260,7 +297,7 @@ def audit(
     min_group_share: float = 0.02,
     max_groups: int = 1000,
 ) -> AuditResult:
-    """Audit binary decisions for group disparities, with bootstrap intervals.
+    """Audit binary decisions for group disparities, with intervals.
 
     The rows are reduced once to counts of (group, label, prediction); every
     metric, disparity and interval is computed from those counts.
@@ -275,20 +312,30 @@ def audit(
         Columns of protected attributes. Missing values form the group
         ``"(missing)"``.
     score : str, optional
-        Column of predicted probabilities in [0, 1]; adds AUC, Brier score and
-        a calibration table per group.
+        Column of scores of any real scale (probabilities, 1-10 deciles,
+        points): adds each group's AUC; for probabilities in [0, 1] also the
+        Brier score and a calibration table (otherwise they are undefined,
+        with the reason).
     positive_label : optional
         The value meaning "positive" (selected, flagged). Needed unless the
         columns are 0/1, booleans or two numbers (the larger is positive).
+    favorable_prediction : optional
+        Which decision is favourable to the person: ``1`` (default: the
+        positive one, as hired or approved) or ``0`` when the positive
+        prediction is a burden (flagged, stopped, refused); a value of the
+        prediction column works too. Impact ratios, the four-fifths flag and
+        aif360's measures against the reference use the favourable decision.
     reference : dict, optional
         Reference group per attribute, e.g. ``{"race": "Caucasian"}`` (the
         intersection is named ``"race × sex"``); default the largest group.
     intersectional : bool
         Also audit the combinations of all sensitive attributes.
     bootstrap : int
-        Number of bootstrap replicates (0 for none).
+        Replicates of the Bayesian bootstrap behind the intervals of
+        differences, ratios and summaries (0 for none; group rates always get
+        their Wilson interval).
     confidence : float
-        Level of the percentile intervals.
+        Level of the intervals.
     random_state : int
         Seed of the bootstrap.
     drop_missing : bool
@@ -300,7 +347,8 @@ def audit(
     four_fifths : float
         Impact-ratio threshold below which a group is flagged.
     min_group_size, min_group_share : int, float
-        Groups smaller than this are flagged as too small to trust.
+        Groups smaller than this are marked small: too few rows to trust, and
+        never the denominator of impact ratios.
     max_groups : int
         A sensitive column with more distinct values is rejected as an ID.
 
@@ -324,22 +372,49 @@ def audit(
     prepared = prepare(
         frame, label=label, prediction=prediction, sensitive=sensitive, score=score,
         positive_label=positive_label, drop_missing=drop_missing, max_groups=max_groups,
+        favorable_prediction=favorable_prediction,
     )
     counts = reduce(prepared, intersectional)
-    rng = np.random.default_rng(random_state)
-    reps = bootstrap_cells(counts.cells, bootstrap, rng) if bootstrap else None
+    settings = {
+        "bootstrap": bootstrap, "confidence": confidence, "random_state": random_state,
+        "intersectional": intersectional, "four_fifths": four_fifths,
+        "min_group_size": min_group_size, "min_group_share": min_group_share,
+        "favorable_prediction": prepared.favorable,
+    }
+    data = audit_counts(counts, prepared, settings, reference,
+                        columns={"label": label, "prediction": prediction, "score": score,
+                                 "sensitive": sensitive})
+    if prepared.score is not None:
+        _add_score_metrics(data, prepared, counts, confidence)
+    if cross_check is None:
+        cross_check = prepared.n_rows <= CROSS_CHECK_MAX_ROWS
+    if cross_check:
+        from ._crosscheck import cross_check as run_cross_check
 
+        data["cross_check"] = run_cross_check(prepared, counts, data["groups"], data["summary"])
+    return AuditResult(data)
+
+
+def audit_counts(counts: Counts, prepared: Prepared, settings: dict, reference: dict,
+                 columns: dict) -> dict:
+    """Everything that follows from the counts: the ``audit.json`` document without scores.
+
+    The same for every engine that made the counts (pandas here, or a GROUP
+    BY elsewhere); ``prepared`` supplies only the row counts, the positive
+    label, the favourable decision and the input warnings.
+    """
+    confidence = settings["confidence"]
+    favorable = settings["favorable_prediction"]
+    seeds = np.random.SeedSequence(settings["random_state"]).spawn(len(counts.views) + 1)
     groups, disparities, flags, warnings = [], [], [], list(prepared.warnings)
-    summary: dict[str, Any] = {}
-    for view in counts.views:
-        part = _audit_view(
-            view, counts.cells, reps, prepared.n_rows, reference.get(view.name),
-            confidence, four_fifths, min_group_size, min_group_share,
-        )
+    by_attribute: dict[str, Any] = {}
+    for view, seq in zip(counts.views, seeds, strict=False):
+        part = _audit_view(view, counts.cells, prepared.n_rows, reference.get(view.name),
+                           settings, np.random.default_rng(seq))
         groups += part["groups"]
         disparities += part["disparities"]
         flags += part["flags"]
-        summary[view.name] = part["summary"]
+        by_attribute[view.name] = part["summary"]
         if len(part["groups"]) < 2:
             warnings.append(
                 f"{view.name!r} has one group only: there is nothing to compare, "
@@ -347,49 +422,27 @@ def audit(
             )
 
     total = counts.cells.sum(axis=0)
-    total_reps = reps.sum(axis=1) if reps is not None else None
-    overall = {}
+    boot = settings["bootstrap"]
+    total_reps = dirichlet_counts(total, boot, np.random.default_rng(seeds[-1])) if boot else None
+    overall: dict[str, Any] = {}
     for key, alpha in (("theil_index", 1.0), ("generalized_entropy_index", 2.0)):
         overall[key] = estimate(
-            generalized_entropy(total, alpha),
-            generalized_entropy(total_reps, alpha) if total_reps is not None else None,
+            generalized_entropy(total, alpha, favorable),
+            generalized_entropy(total_reps, alpha, favorable) if boot else None,
             confidence, "no benefit to measure (every b = 0)",
         )
         overall[key]["alpha"] = alpha
-    overall["metrics"] = {
-        m: estimate(compute_metric(m, total),
-                    compute_metric(m, total_reps) if total_reps is not None else None,
-                    confidence, METRICS[m].undefined_when)
-        for m in METRIC_NAMES
-    }
-    summary = {"overall": overall, "by_attribute": summary}
-
-    if prepared.score is not None:
-        # One pass over the rows reduces the scores per joint group; every view
-        # then sums joint groups, as the confusion counts do.
-        lut = np.full(int(np.prod([len(a.groups) for a in prepared.attributes])), -1)
-        lut[counts.present] = np.arange(len(counts.present))
-        n_present = len(counts.present)
-        per_joint = None
-        for rows in row_blocks(prepared.n_rows, n_present * 2 * AUC_BINS // 16):
-            row_group = joint_codes(prepared, rows)
-            np.take(lut, row_group, out=row_group, mode="clip")  # every code is present
-            part = score_counts(prepared.score[rows], prepared.y[rows], row_group, n_present)
-            per_joint = part if per_joint is None else per_joint + part
-        for view in counts.views:
-            per_group = metrics_from_counts(
-                per_joint.group(view.members.argmax(axis=1), len(view.groups)), confidence)
-            for g in groups:
-                if g["attribute"] == view.name:
-                    g["score_metrics"] = per_group[view.groups.index(g["group"])]
-
-    if cross_check is None:
-        cross_check = prepared.n_rows <= CROSS_CHECK_MAX_ROWS
-    checks = None
-    if cross_check:
-        from ._crosscheck import cross_check as run_cross_check
-
-        checks = run_cross_check(prepared, counts, groups, summary)
+    overall["metrics"] = {}
+    for m in METRIC_NAMES:
+        metric = METRICS[m]
+        if metric.is_proportion:
+            overall["metrics"][m] = proportion_estimates(
+                total[list(metric.numerator)].sum(), total[list(metric.denominator)].sum(),
+                confidence, metric.undefined_when)[0]
+        else:
+            overall["metrics"][m] = estimate(
+                compute_metric(m, total), compute_metric(m, total_reps) if boot else None,
+                confidence, metric.undefined_when)
 
     if prepared.n_dropped:
         warnings.append(f"{prepared.n_dropped} rows with a missing label, prediction or score "
@@ -398,25 +451,52 @@ def audit(
         if g["small"]:
             warnings.append(f"group {g['group']!r} of {g['attribute']!r} is too small to trust "
                             f"({g['n']} rows)")
-
-    data = {
+    return {
         "schema_version": SCHEMA_VERSION,
         "n_rows": prepared.n_rows,
         "n_dropped": prepared.n_dropped,
         "positive_label": prepared.positive_label,
-        "columns": {"label": label, "prediction": prediction, "score": score,
-                    "sensitive": sensitive},
-        "settings": {"bootstrap": bootstrap, "confidence": confidence,
-                     "random_state": random_state, "intersectional": intersectional,
-                     "four_fifths": four_fifths, "min_group_size": min_group_size,
-                     "min_group_share": min_group_share,
-                     "interval": "percentile bootstrap on multinomial cell counts"},
+        "favorable_prediction": favorable,
+        "favorable_outcome": favorable_words(favorable, prepared.positive_label),
+        "columns": columns,
+        "settings": {**settings, "intervals": {
+            "rates": WILSON, "differences, ratios and summaries": DIRICHLET,
+            "methods": METHODS}},
         "attributes": [v.name for v in counts.views],
         "groups": groups,
         "disparities": disparities,
-        "summary": summary,
+        "summary": {"overall": overall, "by_attribute": by_attribute},
         "flags": flags,
-        "cross_check": checks,
+        "score_scale": None,
+        "cross_check": None,
         "warnings": warnings,
     }
-    return AuditResult(data)
+
+
+def _add_score_metrics(data: dict, prepared: Prepared, counts: Counts, confidence: float) -> None:
+    """One pass over the rows reduces the scores per joint group; every view then sums
+    joint groups, as the confusion counts do."""
+    scale = prepared.score_scale
+    lut = np.full(int(np.prod([len(a.groups) for a in prepared.attributes])), -1)
+    lut[counts.present] = np.arange(len(counts.present))
+    n_present = len(counts.present)
+    per_joint = None
+    for rows in row_blocks(prepared.n_rows, n_present * 2 * scale.bins // 16):
+        row_group = joint_codes(prepared, rows)
+        np.take(lut, row_group, out=row_group, mode="clip")  # every code is present
+        part = score_counts(prepared.score[rows], prepared.y[rows], row_group, n_present, scale)
+        per_joint = part if per_joint is None else per_joint + part
+    add_score_metrics(data, counts, per_joint, scale, confidence)
+
+
+def add_score_metrics(data: dict, counts: Counts, per_joint, scale, confidence: float) -> None:
+    """Put each group's score metrics (from per-joint-group score counts) into ``data``."""
+    data["score_scale"] = scale.to_dict()
+    for view in counts.views:
+        per_group = metrics_from_counts(per_joint.group(view.index, len(view.groups)), scale,
+                                        confidence)
+        for g in data["groups"]:
+            if g["attribute"] == view.name:
+                g["score_metrics"] = per_group[view.groups.index(g["group"])]
+    if not scale.probabilities:
+        data["warnings"].append(f"Brier score and calibration are left out: {scale.describe()}")

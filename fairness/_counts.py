@@ -1,9 +1,11 @@
-"""Reduce rows to counts, and draw bootstrap replicates of the counts.
+"""Reduce rows to counts: the one array every metric and interval comes from.
 
-The whole audit rests on one array: ``cells[j, c]``, the number of rows of
-joint group ``j`` (one group of every sensitive attribute at once) in cell
+The whole audit rests on ``cells[j, c]``, the number of rows of joint group
+``j`` (one group of every sensitive attribute at once) in cell
 ``c = 2 * y + y_hat`` (TN, FP, FN, TP). Every group metric, disparity and
-summary is a function of it, and so is every bootstrap replicate.
+summary is a function of it, and so is every bootstrap replicate. Any engine
+that can GROUP BY can make it; :func:`reduce` makes it from in-memory rows and
+:func:`counts_from_keys` from a table of (joint group, cell, count) rows.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._prepare import Attribute, Prepared
+from ._prepare import Prepared
 
 JOINT_SEPARATOR = " × "
 ROW_BLOCK = 1 << 20
@@ -24,7 +26,12 @@ class View:
 
     name: str
     groups: list[str]
-    members: np.ndarray  # (n_joint, n_groups) 0/1 indicator
+    members: np.ndarray  # (n_present_joint, n_groups) 0/1 indicator
+
+    @property
+    def index(self) -> np.ndarray:
+        """The group of each present joint group."""
+        return self.members.argmax(axis=1)
 
 
 @dataclass
@@ -53,7 +60,7 @@ def row_blocks(n_rows: int, n_keys: int = 0) -> list[slice]:
 
 def reduce(prepared: Prepared, intersectional: bool) -> Counts:
     """One pass over the rows: joint group code, then a bincount."""
-    attrs: list[Attribute] = prepared.attributes
+    attrs = prepared.attributes
     sizes = [len(a.groups) for a in attrs]
     n_joint = int(np.prod(sizes))
     cells = np.zeros(n_joint * 4, dtype=np.int64)
@@ -64,25 +71,49 @@ def reduce(prepared: Prepared, intersectional: bool) -> Counts:
         yy += prepared.y_hat[rows]
         cell += yy
         cells += np.bincount(cell, minlength=n_joint * 4)
-    cells = cells.reshape(n_joint, 4)
+    return build_counts(cells.reshape(n_joint, 4), [a.name for a in attrs],
+                        [a.groups for a in attrs], intersectional)
 
-    # Keep only joint groups that occur: the bootstrap then draws over a few
-    # hundred cells at most, whatever the product of the attributes' sizes.
+
+def counts_from_keys(joint: np.ndarray, cell: np.ndarray, count: np.ndarray,
+                     names: list[str], groups: list[list[str]], intersectional: bool) -> Counts:
+    """The counts from an aggregated table: one row per (joint group code, cell) and its count.
+
+    ``joint`` codes the groups as :func:`joint_codes` does (the first
+    attribute most significant); a GROUP BY in an SQL engine yields exactly
+    this table.
+    """
+    sizes = [len(g) for g in groups]
+    n_joint = int(np.prod(sizes))
+    cells = np.zeros(n_joint * 4, dtype=np.int64)
+    np.add.at(cells, np.asarray(joint, dtype=np.int64) * 4 + np.asarray(cell, dtype=np.int64),
+              np.asarray(count, dtype=np.int64))
+    return build_counts(cells.reshape(n_joint, 4), names, groups, intersectional)
+
+
+def build_counts(cells: np.ndarray, names: list[str], groups: list[list[str]],
+                 intersectional: bool) -> Counts:
+    """Keep the joint groups that occur and build one view per attribute (and the intersection).
+
+    The bootstrap then draws over a few hundred cells at most, whatever the
+    product of the attributes' sizes.
+    """
+    sizes = [len(g) for g in groups]
     present = np.flatnonzero(cells.sum(axis=1) > 0)
     cells = cells[present]
     digits = np.array(np.unravel_index(present, sizes)).T  # (n_present, n_attrs)
     rows = np.arange(len(present))
     views = []
-    for k, a in enumerate(attrs):
+    for k, (name, names_k) in enumerate(zip(names, groups, strict=True)):
         members = np.zeros((len(present), sizes[k]), dtype=np.int64)
         members[rows, digits[:, k]] = 1
-        views.append(View(a.name, a.groups, members))
-    if intersectional and len(attrs) > 1:
-        names = [
-            JOINT_SEPARATOR.join(attrs[k].groups[digits[j, k]] for k in range(len(attrs)))
+        views.append(View(name, list(names_k), members))
+    if intersectional and len(names) > 1:
+        joint_names = [
+            JOINT_SEPARATOR.join(groups[k][digits[j, k]] for k in range(len(names)))
             for j in rows
         ]
-        views.append(View(JOINT_SEPARATOR.join(a.name for a in attrs), names,
+        views.append(View(JOINT_SEPARATOR.join(names), joint_names,
                           np.eye(len(present), dtype=np.int64)))
     return Counts(cells=cells, views=views, present=present)
 
@@ -95,20 +126,6 @@ def joint_codes(prepared: Prepared, rows: slice = slice(None)) -> np.ndarray:
         joint *= len(a.groups)
         joint += a.codes[rows]
     return joint
-
-
-def bootstrap_cells(cells: np.ndarray, n_replicates: int, rng: np.random.Generator) -> np.ndarray:
-    """Replicates of ``cells`` as if the rows were resampled with replacement.
-
-    Resampling n rows with replacement gives cell counts distributed
-    Multinomial(n, observed cell frequencies); drawing those directly costs
-    one small draw per replicate instead of a pass over the rows.
-    Returns an array of shape ``(n_replicates, *cells.shape)``.
-    """
-    flat = cells.reshape(-1).astype(float)
-    n = int(flat.sum())
-    draws = rng.multinomial(n, flat / n, size=n_replicates)
-    return draws.reshape((n_replicates, *cells.shape))
 
 
 def group_cells(cells: np.ndarray, view: View) -> np.ndarray:

@@ -39,20 +39,19 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import logging
 import math
-import warnings
 from importlib.metadata import version
 from typing import Any
 
 import numpy as np
 
 from ._counts import Counts, group_cells, joint_codes
-from ._metrics import METRIC_NAMES
+from ._estimate import TOLERANCE
+from ._metrics import BETWEEN_GROUPS, METRIC_NAMES
 from ._prepare import Prepared
+from ._quiet import quiet
 
-TOLERANCE = 1e-9
-AUC_TOLERANCE = 1e-3  # our AUC is read off a 10,000-bin histogram of the scores
+AUC_TOLERANCE = 1e-3  # our AUC is read off a histogram of the scores (exact on a grid)
 FAIRLEARN_MAX_RAW_ROWS = 1_000
 
 # Our name -> fairlearn's metric (built lazily: importing fairlearn is slow).
@@ -86,15 +85,6 @@ _ZERO_WHEN_UNDEFINED = {
     "fairlearn": {"tpr", "fpr", "tnr", "fnr"},
     "aif360": {"ppv", "npv", "fdr", "false_omission_rate", "accuracy"},
 }
-# fairlearn's between-groups measures: our summary key -> the group metrics they use.
-_BETWEEN_GROUPS = {
-    "demographic_parity_difference": ("selection_rate",),
-    "demographic_parity_ratio": ("selection_rate",),
-    "equalized_odds_difference": ("tpr", "fpr"),
-    "equalized_odds_ratio": ("tpr", "fpr"),
-    "equal_opportunity_difference": ("tpr",),
-    "equal_opportunity_ratio": ("tpr",),
-}
 _VS_REFERENCE = ("statistical_parity_difference", "disparate_impact",
                  "equal_opportunity_difference", "average_odds_difference")
 
@@ -115,41 +105,18 @@ CONVENTIONS = {
         "balanced accuracy averages over the classes present"
     ),
     "entropy": "theil_index is aif360's generalized_entropy_index(alpha=1); "
-               "generalized_entropy_index uses alpha=2, of the benefit b = y_hat - y + 1",
+               "generalized_entropy_index uses alpha=2, of the benefit b = y_hat - y + 1 "
+               "with the favourable decision and outcome counted as 1",
+    "favourable": (
+        "per-group rates count the positive prediction (1) as scikit-learn and fairlearn do; "
+        "impact ratios, aif360's measures against the reference and the entropy indices count "
+        "the favourable decision (favorable_prediction), as aif360's favorable_label does"
+    ),
     "names": {
         m: {"fairlearn": FAIRLEARN_NAMES.get(m), "aif360": AIF360_NAMES.get(m, (None,))[0]}
         for m in METRIC_NAMES
     },
 }
-
-
-# ---------------------------------------------------------------------------
-# Importing and running the libraries quietly
-
-
-@contextlib.contextmanager
-def quiet():
-    """Silence the libraries: warnings, numpy floating errors and root-logger noise.
-
-    aif360 reports missing optional dependencies with ``logging.warning`` at
-    import time, which would also configure the root logger; a temporary
-    handler and filter on the root logger swallow those records.
-    """
-    root = logging.getLogger()
-    handler = logging.NullHandler()
-
-    def drop(record: logging.LogRecord) -> bool:
-        return False
-
-    root.addHandler(handler)
-    root.addFilter(drop)
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        root.removeFilter(drop)
-        root.removeHandler(handler)
 
 
 @functools.cache
@@ -256,7 +223,7 @@ def _fairlearn_convention(key: str, values: dict[str, list[float | None]]) -> fl
     equalized odds combine the two parts with Python's ``max``/``min``.
     """
     parts = []
-    for m in _BETWEEN_GROUPS[key]:
+    for m in BETWEEN_GROUPS[key][0]:
         v = np.array([0.0 if x is None else x for x in values[m]], dtype=float)
         hi, lo = float(np.max(v)), float(np.min(v))
         if key.endswith("difference"):
@@ -299,7 +266,8 @@ class _Aif360:
     leaving the block drops our entries from those caches.
     """
 
-    def __init__(self, y: np.ndarray, y_hat: np.ndarray, view_codes: list[np.ndarray]):
+    def __init__(self, y: np.ndarray, y_hat: np.ndarray, view_codes: list[np.ndarray],
+                 favorable: int = 1):
         import pandas as pd
 
         lib = _libraries()
@@ -309,7 +277,7 @@ class _Aif360:
         frame = pd.DataFrame(columns)
         self.truth = lib["BinaryLabelDataset"](
             df=frame, label_names=["label"], protected_attribute_names=self.names,
-            favorable_label=1.0, unfavorable_label=0.0,
+            favorable_label=float(favorable), unfavorable_label=float(1 - favorable),
         )
         # ClassificationMetric checks that the two datasets differ only in their
         # labels; the row names are one shared list, and comparing it element by
@@ -506,7 +474,15 @@ def cross_check(prepared: Prepared, counts: Counts, groups: list[dict], summary:
     libraries = [f"fairlearn {version('fairlearn')}", f"aif360 {version('aif360')}"]
     if prepared.score is not None:
         libraries.append(f"scikit-learn {lib['sklearn'].__version__}")
-    with quiet(), _Aif360(y, y_hat, view_codes) as aif:
+    favorable = prepared.favorable
+    with quiet(), contextlib.ExitStack() as stack:
+        # Per-group rates are counted with 1 as positive, as scikit-learn and fairlearn
+        # do; aif360's measures against the reference and its entropy indices count
+        # the favourable decision, so they get a pair of datasets of their own when
+        # the favourable decision is 0.
+        aif = stack.enter_context(_Aif360(y, y_hat, view_codes))
+        fav_aif = aif if favorable == 1 else stack.enter_context(
+            _Aif360(y, y_hat, view_codes, favorable))
         per_view = []
         for k, view in enumerate(counts.views):
             entries = [g for g in groups if g["attribute"] == view.name]
@@ -518,22 +494,26 @@ def cross_check(prepared: Prepared, counts: Counts, groups: list[dict], summary:
             cms = {i: aif.metric(k, int(pos[i]), ref) for i in range(len(entries)) if i != ref_i}
             if not cms:
                 cms[ref_i] = aif.metric(k, None, ref)
+            fav_cms = cms if fav_aif is aif else {
+                i: fav_aif.metric(k, int(pos[i]), ref) for i in cms if i != ref_i}
             fl = _fairlearn_view(view_codes[k], y, y_hat, raw)
-            per_view.append((view, entries, pos, ref_i, cms, fl))
+            per_view.append((view, entries, pos, ref_i, cms, fav_cms, fl))
+        first_reference = int(per_view[0][2][per_view[0][3]])
 
         # The whole population.
         overall = summary["overall"]
-        _, _, _, _, cms0, fl0 = per_view[0]
+        _, _, _, _, cms0, _, fl0 = per_view[0]
         cm_any = next(iter(cms0.values()))
+        cm_fav = cm_any if fav_aif is aif else fav_aif.metric(0, None, first_reference)
         _compare_group(rows, None, None, overall["metrics"], fl0["overall"],
                        _Aif360.group_values(cm_any, None))
         rows.add("theil_index", None, None, overall["theil_index"]["value"],
-                 {"aif360": _raw(cm_any.theil_index())})
+                 {"aif360": _raw(cm_fav.theil_index())})
         rows.add("generalized_entropy_index", None, None,
                  overall["generalized_entropy_index"]["value"],
-                 {"aif360": _raw(cm_any.generalized_entropy_index(alpha=2))})
+                 {"aif360": _raw(cm_fav.generalized_entropy_index(alpha=2))})
 
-        for k, (view, entries, pos, ref_i, cms, fl) in enumerate(per_view):
+        for k, (view, entries, pos, ref_i, cms, fav_cms, fl) in enumerate(per_view):
             # Per group: fairlearn's by_group; aif360 with the group as unprivileged
             # (the reference is the privileged side of any pair).
             for i, g in enumerate(entries):
@@ -545,22 +525,23 @@ def cross_check(prepared: Prepared, counts: Counts, groups: list[dict], summary:
                                fl["by_group"].get(int(pos[i])), aif_g)
             if prepared.score is not None:
                 _compare_scores(rows, view.name, entries, pos, view_codes[k], y,
-                                prepared.score)
+                                prepared.score, prepared.score_scale.probabilities)
 
             # fairlearn's between-groups measures.
             s = summary["by_attribute"][view.name]
             values = {m: [g["metrics"][m]["value"] for g in entries]
                       for m in ("selection_rate", "tpr", "fpr")}
-            for key in _BETWEEN_GROUPS:
+            for key in BETWEEN_GROUPS:
                 alt = _fairlearn_convention(key, values)
                 rows.add(key, view.name, None, s[key]["value"], {"fairlearn": fl["between"][key]},
                          {"fairlearn": (alt, "fairlearn counts an undefined rate as 0 and "
                                              "combines undefined parts differently")})
 
-            # aif360's measures of each group against the reference (privileged).
+            # aif360's measures of each group against the reference (privileged), in
+            # terms of the favourable decision.
             others = [i for i in range(len(entries)) if i != ref_i]
             for i, vs in zip(others, s["vs_reference"], strict=True):
-                theirs = _Aif360.vs_reference(cms[i])
+                theirs = _Aif360.vs_reference(fav_cms[i])
                 for key in _VS_REFERENCE:
                     rows.add(f"vs_reference.{key}", view.name, entries[i]["group"],
                              vs[key]["value"], {"aif360": theirs[key]})
@@ -580,8 +561,10 @@ def cross_check(prepared: Prepared, counts: Counts, groups: list[dict], summary:
 
 
 def _compare_scores(rows: _Rows, attribute: str, entries: list[dict], pos: np.ndarray,
-                    codes: np.ndarray, y: np.ndarray, score: np.ndarray) -> None:
-    """AUC and Brier score of each group against scikit-learn."""
+                    codes: np.ndarray, y: np.ndarray, score: np.ndarray,
+                    probabilities: bool) -> None:
+    """AUC (any scale) and, for probabilities, the Brier score of each group against
+    scikit-learn."""
     lib = _libraries()
     skm = lib["skm"]
     order = np.argsort(codes, kind="stable")
@@ -595,7 +578,10 @@ def _compare_scores(rows: _Rows, attribute: str, entries: list[dict], pos: np.nd
         both = 0 < int(yg.sum()) < len(yg)
         with lib["sklearn"].config_context(skip_parameter_validation=True):
             auc = skm.roc_auc_score(yg, sg) if both else math.nan
-            brier = skm.brier_score_loss(yg, sg, pos_label=1) if len(yg) else math.nan
+            brier = (skm.brier_score_loss(yg, sg, pos_label=1) if len(yg) and probabilities
+                     else math.nan)
         rows.add("auc", attribute, g["group"], sm["auc"]["value"], {"scikit-learn": auc},
                  tolerance=AUC_TOLERANCE)
-        rows.add("brier", attribute, g["group"], sm["brier"]["value"], {"scikit-learn": brier})
+        if probabilities:
+            rows.add("brier", attribute, g["group"], sm["brier"]["value"],
+                     {"scikit-learn": brier})

@@ -18,6 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._scores import ScoreScale, score_scale
+
 MISSING_GROUP = "(missing)"
 
 
@@ -46,6 +48,8 @@ class Prepared:
     n_rows: int
     n_dropped: int
     positive_label: Any
+    favorable: int = 1
+    score_scale: ScoreScale | None = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -224,7 +228,7 @@ def _numeric(column: pd.Series | pa.ChunkedArray, name: str, what: str) -> np.nd
         return pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
     except (ValueError, TypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         raise AuditInputError(
-            f"{what} column {name!r} must be numeric (probabilities in [0, 1]); "
+            f"{what} column {name!r} must be numeric; "
             f"it could not be read as numbers ({str(exc).splitlines()[0]})"
         ) from None
 
@@ -277,6 +281,7 @@ def prepare(
     positive_label: Any,
     drop_missing: bool,
     max_groups: int,
+    favorable_prediction: Any = None,
 ) -> Prepared:
     columns = _columns(frame)
     wanted = [("label", label), ("prediction", prediction)]
@@ -354,13 +359,10 @@ def prepare(
     y = is_positive(y_codes, y_values)
     y_hat = is_positive(p_codes, p_values)
 
+    scale = None
     if score_values is not None:
-        lo, hi = float(np.min(score_values)), float(np.max(score_values))
-        if lo < 0 or hi > 1:
-            raise AuditInputError(
-                f"score column {score!r} has values outside [0, 1] (min {lo:g}, max {hi:g}); "
-                "pass probabilities, e.g. predict_proba(...)[:, 1], or rescale them"
-            )
+        scale = scale_of(score_values, score)
+    favorable = resolve_favorable(favorable_prediction, positive, values)
 
     attributes = []
     for name in sensitive:
@@ -386,4 +388,49 @@ def prepare(
         n_rows=len(y),
         n_dropped=n_dropped,
         positive_label=_python(positive),
+        favorable=favorable,
+        score_scale=scale,
+    )
+
+
+def scale_of(score: np.ndarray, name: str) -> ScoreScale:
+    """The binning of a score column; infinite scores are a one-line error."""
+    lo, hi = float(np.min(score)), float(np.max(score))
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        n_inf = int(np.isinf(score).sum())
+        raise AuditInputError(
+            f"score column {name!r} has {n_inf} infinite values; scores must be finite "
+            "numbers (replace them, or drop those rows)"
+        )
+    all_integer = four_decimals = False
+    if 0.0 <= lo and hi <= 1.0:
+        grid = score * 10_000
+        four_decimals = bool(np.all(np.abs(grid - np.round(grid)) < 1e-6))
+    else:
+        all_integer = bool(np.all(score == np.floor(score)))
+    return score_scale(lo, hi, all_integer, four_decimals)
+
+
+def resolve_favorable(favorable_prediction: Any, positive: Any, values: list[Any]) -> int:
+    """Which decision is favourable, coded 1 (the positive one) or 0 (the other).
+
+    ``favorable_prediction`` may be 1 or 0 (True or False), the positive
+    value itself, or another value the prediction takes (a CLI string may
+    name a number).
+    """
+    if favorable_prediction is None:
+        return 1
+    f = favorable_prediction
+    if isinstance(f, bool | np.bool_):
+        return int(f)
+    for v in values:
+        if v == f or str(v) == str(f):
+            return 1 if v == positive else 0
+    if str(f).strip() in {"0", "1"}:
+        return int(str(f).strip())
+    shown = ", ".join(repr(v) for v in values[:10])
+    raise AuditInputError(
+        f"favorable_prediction {f!r} is neither 1, 0 nor a value of the prediction "
+        f"(values: {shown}); pass 1 when the positive prediction is the favourable one "
+        "(hired, approved), 0 when it is a burden (flagged, stopped)"
     )

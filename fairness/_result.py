@@ -1,25 +1,81 @@
-"""``AuditResult``: the audit's data and its views (dict, tidy frame, markdown, HTML)."""
+"""``AuditResult``: the audit's data and its views (dict, tidy frames, markdown, HTML)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from ._text import escape_html, escape_markdown, format_estimate
+from ._estimate import Estimate
+from ._format import escape_html, escape_markdown, format_estimate
+from ._metrics import METRICS
 
 # The metrics shown in the compact tables; every metric is in the data.
 TABLE_METRICS = ("selection_rate", "base_rate", "tpr", "fpr", "ppv", "accuracy")
-PERCENT_METRICS = {"selection_rate", "base_rate", "tpr", "fpr", "tnr", "fnr", "ppv", "npv",
-                   "fdr", "false_omission_rate", "accuracy", "balanced_accuracy"}
+
+
+def metric_kind(metric: str) -> str:
+    """How to print a metric's value: ``"percent"`` for rates, ``"number"`` otherwise."""
+    m = METRICS.get(metric)
+    return "percent" if m is not None and m.is_rate else "number"
+
+
+def difference_kind(metric: str) -> str:
+    """How to print a difference of a metric: ``"points"`` for rates, else ``"number"``."""
+    return "points" if metric_kind(metric) == "percent" else "number"
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One group's metric against its attribute's reference group.
+
+    Attributes
+    ----------
+    attribute, metric, group, reference : str
+        What is compared with what.
+    difference, ratio : Estimate
+        ``group - reference`` and ``group / reference``, with intervals.
+    group_value, reference_value : Estimate
+        The metric of each side.
+    """
+
+    attribute: str
+    metric: str
+    group: str
+    reference: str
+    difference: Estimate
+    ratio: Estimate
+    group_value: Estimate
+    reference_value: Estimate
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"attribute": self.attribute, "metric": self.metric, "group": self.group,
+                "reference": self.reference, "difference": self.difference.to_dict(),
+                "ratio": self.ratio.to_dict(), "group_value": self.group_value.to_dict(),
+                "reference_value": self.reference_value.to_dict()}
 
 
 class AuditResult:
     """The result of :func:`fairness.audit`.
 
     ``to_dict()`` is the ``audit.json`` document; ``groups``, ``disparities``,
-    ``summary`` and ``cross_check`` are its parts.
+    ``summary`` and ``cross_check`` are its parts; :meth:`groups_of`,
+    :meth:`gap` and :attr:`by_group` are the usual ways into it.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from fairness import audit
+    >>> df = pd.DataFrame({"y": [1, 0, 1, 0, 1, 0, 1, 0], "pred": [1, 0, 0, 0, 1, 1, 1, 1],
+    ...                    "sex": ["f"] * 4 + ["m"] * 4})
+    >>> r = audit(df, label="y", prediction="pred", sensitive="sex", bootstrap=200)
+    >>> gap = r.gap("sex", "selection_rate", "m")  # the reference: the largest, or the first
+    >>> gap.reference, gap.difference.value
+    ('f', 0.75)
+    >>> float(r.by_group.loc[("sex", "m"), "selection_rate"])
+    1.0
     """
 
     def __init__(self, data: dict):
@@ -27,35 +83,101 @@ class AuditResult:
 
     @property
     def groups(self) -> list[dict]:
+        """Every group of every attribute: counts, metrics with intervals, flags."""
         return self._data["groups"]
 
     @property
     def disparities(self) -> list[dict]:
+        """Every (attribute, metric, group) difference and ratio against the reference."""
         return self._data["disparities"]
 
     @property
     def summary(self) -> dict:
+        """``overall`` (the whole population) and ``by_attribute`` summaries."""
         return self._data["summary"]
 
     @property
     def cross_check(self) -> dict | None:
+        """The agreement with fairlearn and aif360, or None when not run."""
         return self._data["cross_check"]
 
     @property
     def warnings(self) -> list[str]:
         return self._data["warnings"]
 
+    @property
+    def attributes(self) -> list[str]:
+        """The audited attributes, the intersection last when asked for."""
+        return self._data["attributes"]
+
+    @property
+    def favorable_prediction(self) -> int:
+        """1 when the positive prediction is favourable, 0 when it is a burden."""
+        return self._data["favorable_prediction"]
+
+    def groups_of(self, attribute: str) -> list[dict]:
+        """The groups of one attribute, in the audit's order.
+
+        Raises
+        ------
+        KeyError
+            For an attribute that was not audited (the message lists those that were).
+        """
+        if attribute not in self.attributes:
+            raise KeyError(f"no attribute {attribute!r}; audited: {', '.join(self.attributes)}")
+        return [g for g in self.groups if g["attribute"] == attribute]
+
+    def reference(self, attribute: str) -> str:
+        """The reference group of an attribute."""
+        return self.summary["by_attribute"][attribute]["reference"]
+
     def group(self, attribute: str, name: str) -> dict:
+        """One group's entry (``KeyError`` if absent)."""
         for g in self.groups:
             if g["attribute"] == attribute and g["group"] == name:
                 return g
         raise KeyError(f"no group {name!r} in attribute {attribute!r}")
 
     def disparity(self, attribute: str, metric: str, group: str) -> dict:
+        """One disparity entry (``KeyError`` if absent)."""
         for d in self.disparities:
             if (d["attribute"], d["metric"], d["group"]) == (attribute, metric, group):
                 return d
         raise KeyError(f"no disparity of {metric!r} for {group!r} in {attribute!r}")
+
+    def gap(self, attribute: str, metric: str, group: str) -> Gap:
+        """``metric`` of ``group`` against the attribute's reference, as a :class:`Gap`.
+
+        Raises
+        ------
+        KeyError
+            When the group is absent or is the reference itself.
+        """
+        d = self.disparity(attribute, metric, group)
+        return Gap(attribute, metric, group, d["reference"],
+                   Estimate.from_dict(d["difference"]), Estimate.from_dict(d["ratio"]),
+                   Estimate.from_dict(self.group(attribute, group)["metrics"][metric]),
+                   Estimate.from_dict(self.group(attribute, d["reference"])["metrics"][metric]))
+
+    def overall(self, metric: str) -> Estimate:
+        """A metric of the whole population."""
+        return Estimate.from_dict(self.summary["overall"]["metrics"][metric])
+
+    @property
+    def by_group(self) -> pd.DataFrame:
+        """Each group's metric values (no intervals), indexed by (attribute, group).
+
+        Like fairlearn's ``MetricFrame.by_group``; an undefined metric is NaN here.
+        """
+        rows, index = [], []
+        for g in self.groups:
+            index.append((g["attribute"], g["group"]))
+            rows.append({"n": g["n"], **{m: e["value"] for m, e in g["metrics"].items()},
+                         "favorable_rate": g["favorable_rate"]["value"],
+                         "impact_ratio": g["impact_ratio"]["value"]})
+        frame = pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index,
+                                                                    names=["attribute", "group"]))
+        return frame.astype({c: float for c in frame.columns if c != "n"})
 
     def to_dict(self) -> dict:
         """The JSON-safe document (the shape of ``audit.json``)."""
@@ -68,12 +190,10 @@ class AuditResult:
         """One row per (attribute, group, metric, kind): tidy, for plotting or filtering."""
         rows: list[dict[str, Any]] = []
         for g in self.groups:
-            for m, e in g["metrics"].items():
+            for m, e in [*g["metrics"].items(), ("favorable_rate", g["favorable_rate"]),
+                         ("impact_ratio", g["impact_ratio"])]:
                 rows.append({"attribute": g["attribute"], "group": g["group"], "metric": m,
                              "kind": "value", "reference": None, "n": g["n"], **_flat(e)})
-            rows.append({"attribute": g["attribute"], "group": g["group"],
-                         "metric": "impact_ratio", "kind": "value", "reference": None,
-                         "n": g["n"], **_flat(g["impact_ratio"])})
         for d in self.disparities:
             for kind in ("difference", "ratio"):
                 rows.append({"attribute": d["attribute"], "group": d["group"],
@@ -82,21 +202,25 @@ class AuditResult:
         return pd.DataFrame(rows)
 
     def to_markdown(self) -> str:
+        """The audit as markdown tables (``audit.md``); every user string escaped."""
         d = self._data
         lines = [
             "# Bias audit",
             "",
             f"{d['n_rows']:,} rows audited ({d['n_dropped']:,} dropped); positive label "
-            f"`{escape_markdown(d['positive_label'])}`; "
-            f"{d['settings']['bootstrap']:,} bootstrap replicates, "
+            f"`{escape_markdown(d['positive_label'])}`; {escape_markdown(d['favorable_outcome'])}"
+            f". {d['settings']['bootstrap']:,} bootstrap replicates, "
             f"{d['settings']['confidence']:.0%} intervals.",
             "",
         ]
         for attr in d["attributes"]:
             lines += [f"## {escape_markdown(attr)}", ""]
-            lines += group_table_markdown([g for g in d["groups"] if g["attribute"] == attr])
+            lines += group_table_markdown(self.groups_of(attr))
             s = d["summary"]["by_attribute"][attr]
-            lines += ["", f"Reference group: {escape_markdown(s['reference'])}.", ""]
+            den = s["impact_ratio_denominator"]
+            lines += ["", f"Reference group: {escape_markdown(s['reference'])}. Impact ratios "
+                      f"divide by {escape_markdown(den['group'])}'s favourable rate "
+                      f"({escape_markdown(den['rule'])}).", ""]
             lines += ["| Summary measure | Value [interval] |", "|---|---|"]
             for key in ("demographic_parity_difference", "demographic_parity_ratio",
                         "equalized_odds_difference", "equalized_odds_ratio",
@@ -113,7 +237,7 @@ class AuditResult:
                 lines.append(
                     f"- {escape_markdown(f['attribute'])} = {escape_markdown(f['group'])}: "
                     f"impact ratio {f['impact_ratio']:.2f}, under the {f['threshold']:g} "
-                    "(four-fifths) threshold"
+                    "(four-fifths) threshold" + (" (a small group)" if f.get("small") else "")
                 )
             lines.append("")
         cc = d["cross_check"]
@@ -136,13 +260,13 @@ class AuditResult:
         body = []
         for g in d["groups"]:
             cells = [escape_html(g["attribute"]), escape_html(g["group"]), f"{g['n']:,}"]
-            cells += [escape_html(format_estimate(g["metrics"][m], m in PERCENT_METRICS))
+            cells += [escape_html(format_estimate(g["metrics"][m], metric_kind(m)))
                       for m in TABLE_METRICS]
             cells.append(escape_html(format_estimate(g["impact_ratio"])))
             cells.append(escape_html("; ".join(g["warnings"])))
             body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
         return (f"<p>Bias audit of {d['n_rows']:,} rows, {d['settings']['confidence']:.0%} "
-                f"bootstrap intervals.</p><table><thead><tr>{head}</tr></thead><tbody>"
+                f"intervals.</p><table><thead><tr>{head}</tr></thead><tbody>"
                 + "".join(body) + "</tbody></table>")
 
     def __repr__(self) -> str:
@@ -170,13 +294,14 @@ def group_notes(g: dict) -> list[str]:
 
 
 def group_table_markdown(groups: list[dict], metrics=TABLE_METRICS) -> list[str]:
-    """The per-group table: counts, metrics with intervals, impact ratio and warnings."""
-    header = ["Group", "n", *[m.replace("_", " ") for m in metrics], "impact ratio", "notes"]
+    """The per-group table: counts, metrics with intervals, impact ratio and notes."""
+    header = ["Group", "n", *[m.replace("_", " ") for m in metrics], "favourable rate",
+              "impact ratio", "notes"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for g in groups:
-        notes = group_notes(g)
         row = [escape_markdown(g["group"]), f"{g['n']:,}"]
-        row += [format_estimate(g["metrics"][m], m in PERCENT_METRICS) for m in metrics]
-        row += [format_estimate(g["impact_ratio"]), "; ".join(notes)]
+        row += [format_estimate(g["metrics"][m], metric_kind(m)) for m in metrics]
+        row += [format_estimate(g["favorable_rate"], "percent"),
+                format_estimate(g["impact_ratio"]), "; ".join(group_notes(g))]
         lines.append("| " + " | ".join(row) + " |")
     return lines

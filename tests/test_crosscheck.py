@@ -143,8 +143,8 @@ def test_conventions_are_notes_not_disagreements():
 
 
 def test_a_wrong_metric_is_caught(monkeypatch):
-    wrong = dataclasses.replace(METRICS["tpr"], compute=lambda tp, fp, fn, tn: (tp + 0.5) / (
-        tp + fn + 1.0))
+    wrong = dataclasses.replace(METRICS["tpr"], numerator=(), denominator=(),
+                                custom=lambda tp, fp, fn, tn: (tp + 0.5) / (tp + fn + 1.0))
     monkeypatch.setitem(METRICS, "tpr", wrong)
     df = _frame(400, [2], 0.5, 0.5, 2)
     cc = audit(df, label="y", prediction="pred", sensitive="a0", bootstrap=0,

@@ -6,7 +6,7 @@ constraint, whether it needs the sensitive attribute at prediction time);
 test set through one call, deterministically for a given ``random_state``.
 """
 
-from ._common import MitigationError, MitigationOutput
+from ._common import MitigationError, MitigationOutput, positive_proba
 from ._registry import MITIGATIONS, Mitigation, applicable, mitigation_table, run_mitigation
 
 __all__ = [
@@ -16,5 +16,6 @@ __all__ = [
     "MitigationOutput",
     "applicable",
     "mitigation_table",
+    "positive_proba",
     "run_mitigation",
 ]

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._quiet import quiet
 from ._common import (
     PROTECTED,
     Inputs,
@@ -26,7 +27,6 @@ from ._common import (
     fresh_estimator,
     one_line,
     positive_proba,
-    quiet_imports,
     sample_weight_key,
     validation_split,
 )
@@ -44,7 +44,8 @@ PREJUDICE_REMOVER_ETA = 25.0
 PREJUDICE_REMOVER_TIMEOUT = 600
 
 
-def _labels(ds) -> np.ndarray:
+def _favorable(ds) -> np.ndarray:
+    """aif360's decisions as 0/1 favourable indicators."""
     return (np.asarray(ds.labels).ravel() == ds.favorable_label).astype(int)
 
 
@@ -52,13 +53,14 @@ def _labels(ds) -> np.ndarray:
 
 def reweighing(inp: Inputs) -> MitigationOutput:
     """Weights that make label and group independent, passed to the estimator's fit."""
-    with quiet_imports():
+    with quiet():
         from aif360.algorithms.preprocessing import Reweighing
 
     est = fresh_estimator(inp)
     key = sample_weight_key(est)
     with captured_warnings(inp.notes, "aif360"):
-        ds = binary_label_dataset(inp.X_train, inp.privileged_train(), inp.y_train)
+        ds = binary_label_dataset(inp.X_train, inp.privileged_train(),
+                                  inp.favorable_indicator(inp.y_train))
         weights = Reweighing(unprivileged_groups=_UNPRIV, privileged_groups=_PRIV) \
             .fit_transform(ds).instance_weights
         est.fit(inp.X_train, inp.y_train, **{key: np.asarray(weights, dtype=float)})
@@ -72,7 +74,7 @@ def reweighing(inp: Inputs) -> MitigationOutput:
 
 def disparate_impact_remover(inp: Inputs) -> MitigationOutput:
     """Repair each feature's distribution within groups, train and test separately."""
-    with quiet_imports():
+    with quiet():
         from aif360.algorithms.preprocessing import DisparateImpactRemover
 
     groups = sorted(set(inp.s_train.tolist()) | set(inp.s_test.tolist()))
@@ -103,7 +105,7 @@ def disparate_impact_remover(inp: Inputs) -> MitigationOutput:
 # --------------------------------------------------------------------------- in-processing
 
 def _kamishima_dir() -> Path:
-    with quiet_imports():
+    with quiet():
         import aif360.algorithms.inprocessing.prejudice_remover as pr_module
     return Path(pr_module.__file__).resolve().parent / "kamfadm-2012ecmlpkdd"
 
@@ -137,7 +139,7 @@ def _run_script(script: Path, args: list[str]) -> None:
 
 
 def _prejudice_remover_class():
-    with quiet_imports():
+    with quiet():
         from aif360.algorithms.inprocessing import PrejudiceRemover
 
     class CheckedPrejudiceRemover(PrejudiceRemover):
@@ -226,11 +228,11 @@ def prejudice_remover(inp: Inputs) -> MitigationOutput:
     try:
         with captured_warnings(inp.notes, "aif360"):
             model.fit(binary_label_dataset(scaled(inp.X_train), inp.privileged_train(),
-                                           inp.y_train))
+                                           inp.favorable_indicator(inp.y_train)))
             out = model.predict(binary_label_dataset(scaled(inp.X_test), inp.privileged_test()))
     finally:
         model.close()
-    score = np.asarray(out.scores, dtype=float).ravel()
+    score = inp.favorable_proba(np.asarray(out.scores, dtype=float).ravel())
     inp.notes.append(inp.binary_note())
     inp.notes.append(
         f"aif360's own logistic regression (Kamishima's code, eta={PREJUDICE_REMOVER_ETA:g}, "
@@ -239,7 +241,7 @@ def prejudice_remover(inp: Inputs) -> MitigationOutput:
     )
     inp.notes.append("run in a subprocess with this interpreter (sys.executable), "
                      "not the `python` on PATH that aif360 would call")
-    return MitigationOutput(_labels(out), score)
+    return MitigationOutput(inp.from_favorable(_favorable(out)), score)
 
 
 # --------------------------------------------------------------------------- post-processing
@@ -254,18 +256,19 @@ def _post_setup(inp: Inputs):
     p_val, p_test = inp.privileged_train()[val_idx], inp.privileged_test()
     if len(set(p_val.tolist())) < 2:
         raise MitigationError("the validation split lacks the privileged group or the others")
-    val_true = binary_label_dataset(X_val, p_val, inp.y_train[val_idx])
-    val_pred = binary_label_dataset(X_val, p_val, est.predict(X_val),
-                                    positive_proba(est, X_val))
-    test_pred = binary_label_dataset(inp.X_test, p_test, est.predict(inp.X_test),
-                                     positive_proba(est, inp.X_test))
+    fav = inp.favorable_indicator
+    val_true = binary_label_dataset(X_val, p_val, fav(inp.y_train[val_idx]))
+    val_pred = binary_label_dataset(X_val, p_val, fav(est.predict(X_val)),
+                                    inp.favorable_proba(positive_proba(est, X_val)))
+    test_pred = binary_label_dataset(inp.X_test, p_test, fav(est.predict(inp.X_test)),
+                                     inp.favorable_proba(positive_proba(est, inp.X_test)))
     inp.notes.append(inp.binary_note())
     return val_true, val_pred, test_pred
 
 
 def eq_odds(inp: Inputs) -> MitigationOutput:
     """Hardt et al.'s equalized-odds post-processing: flip predicted labels at random."""
-    with quiet_imports():
+    with quiet():
         from aif360.algorithms.postprocessing import EqOddsPostprocessing
 
     with captured_warnings(inp.notes, "aif360"):
@@ -278,14 +281,14 @@ def eq_odds(inp: Inputs) -> MitigationOutput:
         out = post.predict(test_pred)
     inp.notes.append(f"labels flipped at random per group (seed={inp.random_state}); "
                      "no score that agrees with the decisions")
-    return MitigationOutput(_labels(out), None)
+    return MitigationOutput(inp.from_favorable(_favorable(out)), None)
 
 
 def calibrated_eq_odds(cost_constraint: str):
     """A runner for CalibratedEqOddsPostprocessing with the given cost constraint."""
 
     def run(inp: Inputs) -> MitigationOutput:
-        with quiet_imports():
+        with quiet():
             from aif360.algorithms.postprocessing import CalibratedEqOddsPostprocessing
 
         with captured_warnings(inp.notes, "aif360"):
@@ -295,21 +298,22 @@ def calibrated_eq_odds(cost_constraint: str):
                 cost_constraint=cost_constraint, seed=inp.random_state,
             ).fit(val_true, val_pred)
             out = post.predict(test_pred, threshold=0.5)
-        score = np.asarray(out.scores, dtype=float).ravel()
+        score = inp.favorable_proba(np.asarray(out.scores, dtype=float).ravel())
         inp.notes.append(
             f"cost constraint {cost_constraint!r}; a random share of one group's scores is "
             f"replaced by its base rate (privileged {post.priv_mix_rate:.3f}, others "
-            f"{post.unpriv_mix_rate:.3f}; seed={inp.random_state}); decision: score >= 0.5"
+            f"{post.unpriv_mix_rate:.3f}; seed={inp.random_state}); decision: probability of "
+            "the favourable decision >= 0.5"
         )
         for who, rate, base in (("privileged group", post.priv_mix_rate, post.base_rate_priv),
                                 ("others", post.unpriv_mix_rate, post.base_rate_unpriv)):
             if rate > 0:
-                side = "positive" if base >= 0.5 else "negative"
+                side = "favourable" if base >= 0.5 else "unfavourable"
                 inp.notes.append(
-                    f"each replaced score of the {who} equals its base rate {base:.3f}, so it "
-                    f"becomes a {side} decision"
+                    f"each replaced score of the {who} equals its favourable base rate "
+                    f"{base:.3f}, so it becomes an {side} decision"
                 )
-        return MitigationOutput(_labels(out), score)
+        return MitigationOutput(inp.from_favorable(_favorable(out)), score)
 
     return run
 
@@ -318,7 +322,7 @@ def reject_option(metric_name: str):
     """A runner for RejectOptionClassification optimizing ``metric_name``."""
 
     def run(inp: Inputs) -> MitigationOutput:
-        with quiet_imports():
+        with quiet():
             from aif360.algorithms.postprocessing import RejectOptionClassification
 
         notes: list[str] = []
@@ -344,6 +348,6 @@ def reject_option(metric_name: str):
             f"{post.ROC_margin:.3f}; inside the margin the privileged group gets 0 and the "
             "others get 1 (it assumes the others are the disadvantaged side)"
         )
-        return MitigationOutput(_labels(out), None)
+        return MitigationOutput(inp.from_favorable(_favorable(out)), None)
 
     return run

@@ -1,10 +1,9 @@
 """Shared machinery of the mitigation wrappers: checked inputs, the validation
-split, aif360 datasets, seeded and quiet execution, the one-line error."""
+split, aif360 datasets in favourable terms, seeded execution, the one-line error."""
 
 from __future__ import annotations
 
 import contextlib
-import logging
 import random
 import warnings
 from collections.abc import Iterator
@@ -17,6 +16,8 @@ from sklearn.base import clone
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import has_fit_parameter
+
+from .._quiet import quiet
 
 #: Share of the training rows held out to fit a post-processor.
 VALIDATION_SHARE = 0.3
@@ -72,7 +73,22 @@ class Inputs:
     s_test: np.ndarray
     privileged: str
     random_state: int
+    favorable: int = 1  # the favourable decision: 1 (the positive one) or 0
     notes: list[str] = field(default_factory=list)
+
+    def favorable_indicator(self, y: np.ndarray) -> np.ndarray:
+        """0/1 decisions or labels recoded so that 1 is favourable (aif360's view)."""
+        y = np.asarray(y).astype(int)
+        return y if self.favorable == 1 else 1 - y
+
+    def from_favorable(self, fav: np.ndarray) -> np.ndarray:
+        """aif360's favourable indicator back to decisions (1 = the positive prediction)."""
+        return self.favorable_indicator(fav)
+
+    def favorable_proba(self, p_positive: np.ndarray) -> np.ndarray:
+        """P(favourable) from P(positive), for aif360's ``scores``; and back again."""
+        p = np.asarray(p_positive, dtype=float)
+        return p if self.favorable == 1 else 1.0 - p
 
     @property
     def others(self) -> list[str]:
@@ -105,7 +121,8 @@ def _groups(values: Any, name: str, n: int) -> np.ndarray:
 
 
 def check_inputs(estimator, X_train, y_train, sensitive_train, X_test, sensitive_test,
-                 privileged, random_state, uses_estimator: bool = True) -> Inputs:
+                 privileged, random_state, uses_estimator: bool = True,
+                 favorable: int = 1) -> Inputs:
     """Validate the arguments of ``run_mitigation``; raise ``MitigationError``."""
     for name, X in (("X_train", X_train), ("X_test", X_test)):
         if not isinstance(X, pd.DataFrame):
@@ -148,7 +165,11 @@ def check_inputs(estimator, X_train, y_train, sensitive_train, X_test, sensitive
             or not 0 <= random_state < 2**32):
         raise MitigationError(f"random_state must be a whole number in [0, 2**32), "
                               f"got {random_state!r}")
-    return Inputs(estimator, X_train, y, s_train, X_test, s_test, privileged, int(random_state))
+    if favorable not in (0, 1) or isinstance(favorable, float):
+        raise MitigationError(f"favorable must be 1 (the positive decision is favourable) or 0 "
+                              f"(it is a burden), got {favorable!r}")
+    return Inputs(estimator, X_train, y, s_train, X_test, s_test, privileged, int(random_state),
+                  int(favorable))
 
 
 def fresh_estimator(inp: Inputs):
@@ -217,47 +238,34 @@ LABEL = "label"
 
 
 def binary_label_dataset(X: pd.DataFrame, protected: np.ndarray,
-                         y: np.ndarray | None = None, scores: np.ndarray | None = None,
-                         n_codes: int = 2):
-    """An aif360 BinaryLabelDataset: features, one protected column, label 1 favorable.
+                         favorable_y: np.ndarray | None = None,
+                         favorable_scores: np.ndarray | None = None, n_codes: int = 2):
+    """An aif360 BinaryLabelDataset: features, one protected column, label 1 favourable.
 
-    The protected column holds codes ``0 .. n_codes - 1``; the largest is
-    declared privileged (with the default 2: 1 = privileged, 0 = the others).
-    Features are renamed ``f0, f1, ...`` (aif360 keeps names in lists and
-    compares them as strings); ``y=None`` fills the labels with 0 for data
-    whose labels the method does not read.
+    Labels and scores are given in favourable terms (``Inputs.favorable_indicator``
+    and ``Inputs.favorable_proba``), so that aif360's ``favorable_label`` is 1
+    whatever the decision means. The protected column holds codes
+    ``0 .. n_codes - 1``; the largest is declared privileged (with the default
+    2: 1 = privileged, 0 = the others). Features are renamed ``f0, f1, ...``
+    (aif360 keeps names in lists and compares them as strings);
+    ``favorable_y=None`` fills the labels with 0 for data whose labels the
+    method does not read.
     """
-    with quiet_imports():
+    with quiet():
         from aif360.datasets import BinaryLabelDataset
 
     df = pd.DataFrame(np.asarray(X, dtype=float), columns=[f"f{i}" for i in range(X.shape[1])])
     df[PROTECTED] = np.asarray(protected, dtype=float)
-    df[LABEL] = np.zeros(len(df)) if y is None else np.asarray(y, dtype=float)
+    df[LABEL] = np.zeros(len(df)) if favorable_y is None else np.asarray(favorable_y, dtype=float)
     # Say which value is privileged: aif360 would otherwise take the largest value
     # present, which is wrong on data holding one group only.
     ds = BinaryLabelDataset(df=df, label_names=[LABEL], protected_attribute_names=[PROTECTED],
                             favorable_label=1.0, unfavorable_label=0.0,
                             privileged_protected_attributes=[np.array([n_codes - 1.0])],
                             unprivileged_protected_attributes=[np.arange(n_codes - 1.0)])
-    if scores is not None:
-        ds.scores = np.asarray(scores, dtype=float).reshape(-1, 1)
+    if favorable_scores is not None:
+        ds.scores = np.asarray(favorable_scores, dtype=float).reshape(-1, 1)
     return ds
-
-
-@contextlib.contextmanager
-def quiet_imports() -> Iterator[None]:
-    """Import aif360 without letting its module-level ``logging.warning`` (a
-    missing tensorflow, ...) configure the root logger and print to stderr."""
-    root = logging.getLogger()
-    guard = None
-    if not root.handlers:
-        guard = logging.NullHandler()
-        root.addHandler(guard)
-    try:
-        yield
-    finally:
-        if guard is not None:
-            root.removeHandler(guard)
 
 
 @contextlib.contextmanager

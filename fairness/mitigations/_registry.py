@@ -249,6 +249,7 @@ def run_mitigation(
     sensitive_test: pd.Series,
     privileged: str,
     random_state: int,
+    favorable: int = 1,
 ) -> MitigationOutput:
     """Fit one mitigation on the training data and decide on the test rows.
 
@@ -280,6 +281,12 @@ def run_mitigation(
     random_state : int
         Seed of the split, the randomized decisions and the global RNGs that
         some aif360 methods use.
+    favorable : {1, 0}
+        Which decision is favourable to the person: 1 (the positive one, as
+        hired) or 0 when the positive decision is a burden (flagged). aif360's
+        methods work in terms of the favourable label (reject-option
+        classification gives the favourable decision to the non-privileged
+        near the threshold); fairlearn's constraints are symmetric.
 
     Returns
     -------
@@ -313,7 +320,8 @@ def run_mitigation(
     try:
         impl = _IMPLS[name]
         inp = check_inputs(estimator, X_train, y_train, sensitive_train, X_test,
-                           sensitive_test, privileged, random_state, impl.uses_estimator)
+                           sensitive_test, privileged, random_state, impl.uses_estimator,
+                           favorable)
         with seeded(inp.random_state):
             out = impl.run(inp)
         return _checked_output(out, len(X_test), inp.notes)
