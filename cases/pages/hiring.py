@@ -1,0 +1,68 @@
+"""The hiring page's own blocks: unawareness, proxies, and what the models rely on."""
+
+from __future__ import annotations
+
+from fairness import format_number, format_prose
+
+from ..blocks import Col, Figure, Series, Table, Text
+
+
+def blocks(record: dict) -> list:
+    a = record["analyses"]
+    variants = {v["name"]: v for v in record["variants"]}
+    aware = variants["with sex"]["headline"]["label"]
+    unaware = record["headline"]
+    leak = a["leakage"]
+    importance = a["importance"]
+    boosted = importance["gradient boosting"]
+    features = boosted["features"]
+    return [
+        Text("**Fairness through unawareness fails.** The screener never sees the applicant's "
+             "sex, yet the features it does see reveal it: a classifier trained to guess sex "
+             f"from the screener's five inputs reaches an AUC of {format_prose(leak['auc'])} "
+             "(0.5 would be a coin toss). The screener's own weights show where the bias "
+             "went: the proxies carry negative weights although they say nothing of skill."),
+        Table("Removing the sex column",
+              [Col("Model"), Col("Women's shortlist rate minus men's", "points"),
+               Col("Impact ratio (women / men)")],
+              [["Without sex (the screener)", unaware["difference"], unaware["ratio"]],
+               ["With sex as an input", aware["difference"], aware["ratio"]]],
+              "Selection-rate difference (percentage points) and ratio, women against men, on "
+              "the test applicants, with 95% intervals."),
+        Table("How much the inputs reveal sex",
+              [Col("Quantity"), Col("Value", "number")],
+              [["AUC of a classifier predicting 'female' from the screener's inputs",
+                leak["auc"]],
+               *[[f"Screener weight of `{k}` (standardised)", v]
+                 for k, v in a["coefficients"].items()]],
+              f"Leakage of the removed attribute. Classifier: {leak['classifier']}, trained "
+              "on the training part, scored on the test part."),
+        Text("**What a black box relies on.** Swap the logistic regression for gradient-boosted "
+             "trees and there are no weights left to read. Permutation importance (shuffle one "
+             "input, see how much the model's ranking of applicants suffers) is then the only "
+             "way in. Over all applicants, shuffling `womens_club` costs "
+             f"{_drop(boosted, 'all', 'womens_club')} of AUC, as much as `keyword_score` "
+             f"({_drop(boosted, 'all', 'keyword_score')}); within women it costs "
+             f"{_drop(boosted, 'female', 'womens_club')} and within men "
+             f"{_drop(boosted, 'male', 'womens_club')}. The proxy tells the model little about "
+             "anyone's skill: what it tells the model is the applicant's sex."),
+        Figure(
+            "importance", "What the gradient-boosted screener relies on, by sex",
+            "Drop in AUC (against the historical label) when one input is shuffled, for all "
+            f"test applicants and within each sex; {boosted['n_repeats']} shuffles each, bars "
+            "one standard deviation.",
+            "Dot plot with bars: test score matters most everywhere; womens_club matters over "
+            "all applicants but hardly within either sex.",
+            [Series(scope, features,
+                    [boosted["importance"][scope][f]["mean"] for f in features],
+                    [boosted["importance"][scope][f]["mean"]
+                     - boosted["importance"][scope][f]["sd"] for f in features],
+                    [boosted["importance"][scope][f]["mean"]
+                     + boosted["importance"][scope][f]["sd"] for f in features])
+             for scope in boosted["importance"]],
+            xlabel="Input", ylabel="Drop in AUC", chart="errorbar", reference_line=0.0),
+    ]
+
+
+def _drop(result: dict, scope: str, feature: str) -> str:
+    return format_number(result["importance"][scope][feature]["mean"])
