@@ -43,8 +43,7 @@ def _parse_sets(pairs: list[str]) -> dict[str, str]:
 
 
 def cmd_run(args) -> int:
-    from cases import get_case
-    from cases._runner import run_case
+    from cases import get_case, run_case
     from reports._io import write_json
 
     case = get_case(args.case)
@@ -92,7 +91,8 @@ def cmd_audit(args) -> int:
     bar.set_postfix_str(f"auditing {table.num_rows:,} rows")
     result = fairness.audit(
         table, label=args.label, prediction=args.prediction, sensitive=args.sensitive,
-        score=args.score, positive_label=args.positive_label, reference=reference,
+        score=args.score, positive_label=args.positive_label,
+        favorable_prediction=args.favorable_prediction, reference=reference,
         intersectional=args.intersectional, bootstrap=args.bootstrap, random_state=args.seed,
         drop_missing=args.drop_missing, cross_check=args.cross_check,
         four_fifths=args.four_fifths,
@@ -113,9 +113,11 @@ def cmd_audit(args) -> int:
         print(f"  {attr}: reference {s['reference']!r}; demographic parity difference "
               f"{format_estimate(s['demographic_parity_difference'])}, equalized odds "
               f"difference {format_estimate(s['equalized_odds_difference'])}")
+    print(f"  favourable outcome: {d['favorable_outcome']}")
     for f in d["flags"]:
         print(f"  flag: {f['attribute']} = {f['group']!r} impact ratio {f['impact_ratio']:.2f} "
-              f"< {f['threshold']:g} (four-fifths rule)")
+              f"< {f['threshold']:g} (four-fifths rule, on the favourable rate)"
+              + (" — a small group" if f.get("small") else ""))
     cc = d["cross_check"]
     if cc:
         print(f"  cross-check: {cc['n_compared']} values against {', '.join(cc['libraries'])}, "
@@ -180,6 +182,10 @@ def make_parser() -> argparse.ArgumentParser:
     s.add_argument("--intersectional", action="store_true")
     s.add_argument("--reference", action="append", default=[], metavar="COL=VALUE")
     s.add_argument("--positive-label", default=None)
+    s.add_argument("--favorable-prediction", default="1", metavar="VALUE",
+                   help="which prediction is favourable to the person: 1 (default; the positive "
+                   "prediction, as hired or approved) or 0 when it is a burden (flagged, "
+                   "stopped, refused); impact ratios and the four-fifths rule use it")
     s.add_argument("--bootstrap", type=int, default=1000)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--four-fifths", type=float, default=0.8)
