@@ -22,7 +22,7 @@ from ._contract import (
     Split,
     Variant,
 )
-from ._fingerprint import ROOT, data_fingerprint, inputs_sha256
+from ._fingerprint import ROOT, data_fingerprint, identity_files, inputs_sha256
 from ._run import BOOTSTRAP, Decisions, Run
 from ._runner import RECORD_SCHEMA, rerun, run_case, start, versions
 from ._world import categorical, streams, validated
@@ -52,6 +52,7 @@ def module_name(case: Case) -> str:
 __all__ = [
     "BOOTSTRAP", "COMMUNICATION", "PITFALLS", "RECORD_SCHEMA", "ROLES", "ROOT", "Case",
     "CaseError", "Column", "Decisions", "Headline", "Knob", "Run", "Spec", "Split", "Variant",
-    "all_cases", "categorical", "data_fingerprint", "get_case", "inputs_sha256", "module_name",
-    "rerun", "run_case", "start", "streams", "validated", "versions",
+    "all_cases", "categorical", "data_fingerprint", "get_case", "identity_files",
+    "inputs_sha256", "module_name", "rerun", "run_case", "start", "streams", "validated",
+    "versions",
 ]

@@ -122,20 +122,11 @@ def _audit_view(
             f"reference group {reference!r} not found in {view.name!r}; its groups are: {shown}"
         )
 
-    values = {m: compute_metric(m, counts) for m in METRIC_NAMES}
-    rep_values = {m: compute_metric(m, reps) for m in METRIC_NAMES} if reps is not None else {}
-    per_metric = {}
-    for m in METRIC_NAMES:
-        metric = METRICS[m]
-        if metric.is_proportion:
-            per_metric[m] = proportion_estimates(
-                counts[:, list(metric.numerator)].sum(axis=1),
-                counts[:, list(metric.denominator)].sum(axis=1), confidence,
-                metric.undefined_when)
-        else:
-            per_metric[m] = estimates(values[m], rep_values.get(m), confidence,
-                                      metric.undefined_when)
-
+    # Every metric of every group at once, (M, G), and of every replicate, (B, M, G).
+    values = np.stack([compute_metric(m, counts) for m in METRIC_NAMES])
+    rep_values = (np.stack([compute_metric(m, reps) for m in METRIC_NAMES], axis=1)
+                  if reps is not None else None)
+    per_metric = _group_metric_estimates(counts, values, rep_values, confidence)
     # Impact ratio as in the four-fifths rule and NYC LL144: each group's rate of the
     # favourable decision over the highest group's, among groups big enough to trust.
     shares = sizes / n_total
@@ -192,30 +183,14 @@ def _audit_view(
             "flags": group_flags, "small": bool(small[i]), "warnings": warnings,
         })
 
-    disparities = []
+    disparities = _disparities(view.name, names, ref, values, rep_values, confidence)
     ref_name = names[ref]
-    others = [i for i in range(len(names)) if i != ref]
-    for m in METRIC_NAMES:
-        v, r = values[m], rep_values.get(m)
-        diff = v[others] - v[ref]
-        rat = ratio(v[others], v[ref])
-        rd = r[:, others] - r[:, [ref]] if r is not None else None
-        rr = ratio(r[:, others], r[:, [ref]]) if r is not None else None
-        whys = [_why(m, values, i, ref, names[i], ref_name) for i in others]
-        ratio_whys = [w or (f"{m} of the reference group is 0" if v[ref] == 0 else "")
-                      for w in whys]
-        d_est = estimates(diff, rd, confidence, whys)
-        r_est = estimates(rat, rr, confidence, ratio_whys)
-        for k, i in enumerate(others):
-            disparities.append({
-                "attribute": view.name, "metric": m, "group": names[i], "reference": ref_name,
-                "difference": d_est[k], "ratio": r_est[k],
-            })
-
     summary: dict[str, Any] = {"reference": ref_name, "impact_ratio_denominator": denominator}
+    row = {m: i for i, m in enumerate(METRIC_NAMES)}
     for key, (metrics_, kind) in BETWEEN_GROUPS.items():
-        parts = [_spread(values[m], kind) for m in metrics_]
-        rep_parts = [_spread(rep_values[m], kind) for m in metrics_] if rep_values else None
+        parts = [_spread(values[row[m]], kind) for m in metrics_]
+        rep_parts = ([_spread(rep_values[:, row[m]], kind) for m in metrics_]
+                     if rep_values is not None else None)
         pick = np.fmax if kind == "difference" else np.fmin  # the worse of the parts
         point = parts[0] if len(parts) == 1 else pick(*parts)
         draws = None
@@ -225,6 +200,54 @@ def _audit_view(
                                 f"{' and '.join(metrics_)} undefined for every group")
     summary["vs_reference"] = _vs_reference(counts, reps, names, ref, favorable, confidence)
     return {"groups": groups, "disparities": disparities, "summary": summary, "flags": flags}
+
+
+def _group_metric_estimates(counts, values, rep_values, confidence) -> dict[str, list[dict]]:
+    """Each metric of each group: a Wilson interval for proportions, the bootstrap's otherwise."""
+    out: dict[str, list[dict]] = {}
+    props = [m for m in METRIC_NAMES if METRICS[m].is_proportion]
+    num = np.stack([counts[:, list(METRICS[m].numerator)].sum(axis=1) for m in props])
+    den = np.stack([counts[:, list(METRICS[m].denominator)].sum(axis=1) for m in props])
+    flat = proportion_estimates(num.ravel(), den.ravel(), confidence,
+                                [METRICS[m].undefined_when for m in props
+                                 for _ in range(counts.shape[0])])
+    g = counts.shape[0]
+    for k, m in enumerate(props):
+        out[m] = flat[k * g:(k + 1) * g]
+    for k, m in enumerate(METRIC_NAMES):
+        if m not in out:
+            out[m] = estimates(values[k], rep_values[:, k] if rep_values is not None else None,
+                               confidence, METRICS[m].undefined_when)
+    return out
+
+
+def _disparities(attribute, names, ref, values, rep_values, confidence) -> list[dict]:
+    """Every metric of every group against the reference: difference and ratio (M x (G-1))."""
+    others = [i for i in range(len(names)) if i != ref]
+    if not others:
+        return []
+    diff = values[:, others] - values[:, [ref]]
+    rat = ratio(values[:, others], values[:, [ref]])
+    rd = rr = None
+    if rep_values is not None:
+        rd = (rep_values[:, :, others] - rep_values[:, :, [ref]]).reshape(len(rep_values), -1)
+        rr = ratio(rep_values[:, :, others], rep_values[:, :, [ref]]).reshape(len(rep_values), -1)
+    whys, ratio_whys = [], []
+    for k, m in enumerate(METRIC_NAMES):
+        for i in others:
+            why = _why(m, values[k], i, ref, names[i], names[ref])
+            whys.append(why)
+            ratio_whys.append(why or (f"{m} of the reference group is 0"
+                                      if values[k, ref] == 0 else ""))
+    d_est = estimates(diff.ravel(), rd, confidence, whys)
+    r_est = estimates(rat.ravel(), rr, confidence, ratio_whys)
+    out, j = [], 0
+    for m in METRIC_NAMES:
+        for i in others:
+            out.append({"attribute": attribute, "metric": m, "group": names[i],
+                        "reference": names[ref], "difference": d_est[j], "ratio": r_est[j]})
+            j += 1
+    return out
 
 
 def _vs_reference(counts, reps, names, ref, favorable, confidence) -> list[dict]:
@@ -269,9 +292,9 @@ def _vs_reference(counts, reps, names, ref, favorable, confidence) -> list[dict]
 
 
 def _why(m, values, i, ref, name, ref_name) -> str:
-    if not np.isfinite(values[m][i]):
+    if not np.isfinite(values[i]):
         return f"{m} is undefined for {name}: {METRICS[m].undefined_when}"
-    if not np.isfinite(values[m][ref]):
+    if not np.isfinite(values[ref]):
         return f"{m} is undefined for the reference {ref_name}: {METRICS[m].undefined_when}"
     return ""
 
@@ -432,17 +455,11 @@ def audit_counts(counts: Counts, prepared: Prepared, settings: dict, reference: 
             confidence, "no benefit to measure (every b = 0)",
         )
         overall[key]["alpha"] = alpha
-    overall["metrics"] = {}
-    for m in METRIC_NAMES:
-        metric = METRICS[m]
-        if metric.is_proportion:
-            overall["metrics"][m] = proportion_estimates(
-                total[list(metric.numerator)].sum(), total[list(metric.denominator)].sum(),
-                confidence, metric.undefined_when)[0]
-        else:
-            overall["metrics"][m] = estimate(
-                compute_metric(m, total), compute_metric(m, total_reps) if boot else None,
-                confidence, metric.undefined_when)
+    values = np.stack([compute_metric(m, total[None]) for m in METRIC_NAMES])  # (M, 1)
+    rep_values = (np.stack([compute_metric(m, total_reps[:, None]) for m in METRIC_NAMES],
+                           axis=1) if boot else None)
+    per_metric = _group_metric_estimates(total[None], values, rep_values, confidence)
+    overall["metrics"] = {m: per_metric[m][0] for m in METRIC_NAMES}
 
     if prepared.n_dropped:
         warnings.append(f"{prepared.n_dropped} rows with a missing label, prediction or score "

@@ -20,6 +20,7 @@ See ``docs/methodology.md`` for the coverage these give, measured by
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 from statistics import NormalDist
@@ -205,6 +206,13 @@ def estimate(value: float, replicates: np.ndarray | None, confidence: float, rea
     return estimates([value], reps, confidence, reason, method)[0]
 
 
+@functools.cache
+def _poisson_bounds(confidence: float) -> np.ndarray:
+    """chi2(alpha/2; 2x) for x = 0..3, the one-sided Poisson bounds the correction uses."""
+    alpha = 1 - confidence
+    return np.array([0.0, *(chi2.ppf(alpha / 2, 2 * x) for x in (1, 2, 3))])
+
+
 def wilson_interval(x: np.ndarray, n: np.ndarray, confidence: float = 0.95
                     ) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval of ``x`` successes in ``n`` trials, vectorised.
@@ -225,9 +233,9 @@ def wilson_interval(x: np.ndarray, n: np.ndarray, confidence: float = 0.95
         half = z / (1 + z2n) * np.sqrt(p * (1 - p) / n + z2n / (4 * n))
         lo, hi = centre - half, centre + half
         x_star = np.where(n <= 50, 2, 3)
-        alpha = 1 - confidence
-        poisson_lo = chi2.ppf(alpha / 2, 2 * np.maximum(x, 1)) / (2 * n)
-        poisson_hi = 1 - chi2.ppf(alpha / 2, 2 * np.maximum(n - x, 1)) / (2 * n)
+        table = _poisson_bounds(confidence)
+        poisson_lo = table[np.clip(x, 0, 3).astype(int)] / (2 * n)
+        poisson_hi = 1 - table[np.clip(n - x, 0, 3).astype(int)] / (2 * n)
     lo = np.where((x >= 1) & (x <= x_star), np.minimum(lo, poisson_lo), lo)
     hi = np.where((n - x >= 1) & (n - x <= x_star), np.maximum(hi, poisson_hi), hi)
     lo = np.where(x == 0, 0.0, np.clip(lo, 0.0, 1.0))
@@ -236,19 +244,20 @@ def wilson_interval(x: np.ndarray, n: np.ndarray, confidence: float = 0.95
     return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
 
 
-def proportion_estimates(x: np.ndarray, n: np.ndarray, confidence: float, reason: str
-                         ) -> list[dict]:
+def proportion_estimates(x: np.ndarray, n: np.ndarray, confidence: float,
+                         reason: str | list[str]) -> list[dict]:
     """Estimates (dicts) of proportions ``x / n`` with Wilson intervals."""
     x = np.atleast_1d(np.asarray(x, dtype=float))
     n = np.atleast_1d(np.asarray(n, dtype=float))
+    reasons = [reason] * len(x) if isinstance(reason, str) else reason
     lo, hi = wilson_interval(x, n, confidence)
     out = []
-    for xi, ni, li, hi_ in zip(x, n, lo, hi, strict=True):
+    for xi, ni, li, hi_, why in zip(x.tolist(), n.tolist(), lo.tolist(), hi.tolist(), reasons,
+                                    strict=True):
         if not ni > 0:
-            out.append({"value": None, "ci_low": None, "ci_high": None, "reason": reason})
+            out.append({"value": None, "ci_low": None, "ci_high": None, "reason": why})
         else:
-            out.append({"value": float(xi / ni), "ci_low": float(li), "ci_high": float(hi_),
-                        "ci_method": WILSON})
+            out.append({"value": xi / ni, "ci_low": li, "ci_high": hi_, "ci_method": WILSON})
     return out
 
 

@@ -392,19 +392,24 @@ def tradeoff_figure(entries: Sequence[dict], numbers: Sequence[int], metric_labe
     return fig
 
 
-def block_figure(block: dict) -> Figure:
-    """A case's own figure from a ``display`` block (``chart`` "line" or "errorbar").
+def block_figure(figure) -> Figure:
+    """A case's own figure from its page block (``cases.blocks.Figure``).
 
     Parameters
     ----------
-    block : dict
-        The block: ``title``, ``xlabel``, ``ylabel``, ``percent_y``, ``xscale``,
-        ``reference_line`` and ``series`` (``label``, ``x``, ``y``, ``low``, ``high``).
+    figure : cases.blocks.Figure
+        ``title``, ``xlabel``, ``ylabel``, ``y_kind``, ``xscale``,
+        ``reference_line``, ``chart`` ("line" or "errorbar") and ``series``
+        (``label``, ``x``, ``y``, ``low``, ``high``).
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    import dataclasses
+
+    block = dataclasses.asdict(figure)
+    block["percent_y"] = figure.y_kind == "percent"
     fig, (ax,) = _new(7.0, 3.9)
     chart = block.get("chart", "line")
     series = block.get("series") or []

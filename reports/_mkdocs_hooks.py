@@ -1,34 +1,165 @@
-"""mkdocs hooks (``hooks:`` in ``mkdocs.yml``): the navigation follows the registered cases.
+"""mkdocs hooks (``hooks:`` in ``mkdocs.yml``): the case pages are made inside the build.
 
-``casebook build`` writes ``docs/cases/.nav.json`` (the cases in the
-casebook's order, with their short titles); the hook builds the navigation
-from it, so a new case appears in the site without editing ``mkdocs.yml``.
-The file is a dotfile, which mkdocs leaves out of the site.
+- ``on_config``: the navigation, from the registered cases that have a record;
+- ``on_files``: every case page, its figures and the print page, rendered
+  from the records as generated files (nothing is written into ``docs/``);
+- ``on_page_markdown``: the generated parts of hand-written pages, in place
+  of ``<!-- casebook:NAME -->`` markers (the home page's tables, the example
+  audit, the coverage table).
+
+Figures and the example audit are cached by fingerprint in
+``.cache/casebook`` (``CASEBOOK_CACHE``), so a warm build draws nothing. The
+records are read from ``CASEBOOK_RECORDS`` (default ``reports/records``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from functools import cache
+from importlib.metadata import version
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File
 
-NAV_FILE = "cases/.nav.json"
+from cases import all_cases
+from reports import pages
+from reports._paths import CACHE, RECORDS, ROOT
+
+SITE_PAGES = [
+    {"Audit your own model": "audit-your-own-model.md"},
+    {"Glossary": "glossary.md"},
+    {"Methodology": "methodology.md"},
+    {"Teaching guide": "teaching.md"},
+    {"Print the casebook": "print.md"},
+]
+
+
+def _records_dir() -> Path:
+    return Path(os.environ.get("CASEBOOK_RECORDS", RECORDS))
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("CASEBOOK_CACHE", CACHE))
+
+
+@cache
+def _loaded() -> dict[str, tuple]:
+    """Each case with a record: (case, record, record's SHA-256), in the casebook's order."""
+    out = {}
+    for slug, case in all_cases().items():
+        path = _records_dir() / f"{slug}.json"
+        if path.exists():
+            data = path.read_bytes()
+            out[slug] = (case, json.loads(data), hashlib.sha256(data).hexdigest())
+    return out
 
 
 def on_config(config):
-    """Set the navigation: home, every case, then the site-wide pages."""
-    path = Path(config["docs_dir"]) / NAV_FILE
-    if not path.exists():
-        raise PluginError(f"{path} is missing: run `casebook build` (it writes the case pages)")
-    cases = json.loads(path.read_text(encoding="utf-8"))
+    """Home, every case with a record, then the site-wide pages."""
+    _loaded.cache_clear()
+    cases = _loaded()
+    if not cases:
+        raise PluginError(f"no case record in {_records_dir()}: run `casebook build`")
     config["nav"] = [
         {"Home": "index.md"},
-        {"Cases": [{c["title"]: f"cases/{c['slug']}.md"} for c in cases]},
-        {"Audit your own model": "audit-your-own-model.md"},
-        {"Glossary": "glossary.md"},
-        {"Methodology": "methodology.md"},
-        {"Teaching guide": "teaching.md"},
-        {"Print the casebook": "print.md"},
+        {"Cases": [{pages.short_title(c): f"cases/{slug}.md"}
+                   for slug, (c, _, _) in cases.items()]},
+        *SITE_PAGES,
     ]
     return config
+
+
+def _renderer_sha() -> str:
+    figures = ROOT / "reports" / "_figures.py"
+    return hashlib.sha256(figures.read_bytes() + version("matplotlib").encode()).hexdigest()
+
+
+def _svg(spec: pages.FigureSpec, renderer: str) -> bytes:
+    """A figure's SVG, drawn only when its data or the renderer changed."""
+    key = hashlib.sha256((renderer + spec.fingerprint).encode()).hexdigest()[:32]
+    path = _cache_dir() / "figures" / f"{key}.svg"
+    if not path.exists():
+        from reports._figures import save_svg
+
+        save_svg(spec.make(), path)
+    return path.read_bytes()
+
+
+def on_files(files, config):
+    """Add every case page, its figures and the print page to the build."""
+    renderer = _renderer_sha()
+    text_dir = ROOT / "cases" / "text"
+    print_parts = []
+    for slug, (case, record, sha) in _loaded().items():
+        narrative = pages.read_narrative(text_dir / f"{slug}.md")
+        page = pages.render_case(case, record, sha, narrative)
+        files.append(File.generated(config, f"cases/{slug}.md", content=page.markdown))
+        for spec in page.figures:
+            files.append(File.generated(config, f"cases/figures/{spec.name}",
+                                        content=_svg(spec, renderer)))
+        print_parts.append(pages.render_case(
+            case, record, sha, narrative,
+            pages.Context(root="", figures="cases/figures/", print_mode=True)).markdown)
+    methodology = Path(config["docs_dir"]) / "methodology.md"
+    text = _fill(methodology.read_text(encoding="utf-8")) if methodology.exists() else None
+    files.append(File.generated(config, "print.md", content=pages.print_page(print_parts, text)))
+    return files
+
+
+def _example_audit() -> str:
+    """The worked example, run as the page shows it (cached by its inputs)."""
+    from reports import _example
+
+    csv_path = ROOT / "docs" / "examples" / "loan_decisions.csv"
+    engine = sorted((ROOT / "fairness").rglob("*.py"))
+    h = hashlib.sha256(_example.COMMAND.encode())
+    for p in [csv_path, ROOT / "reports" / "cli.py", ROOT / "reports" / "_io.py", *engine]:
+        h.update(p.read_bytes())
+    cached = _cache_dir() / "example" / f"{h.hexdigest()[:32]}.json"
+    if not cached.exists():
+        with tempfile.TemporaryDirectory() as tmp:
+            target = Path(tmp) / _example.EXAMPLE_REL
+            target.parent.mkdir(parents=True)
+            target.write_bytes(csv_path.read_bytes())
+            proc = subprocess.run([sys.executable, "-m", "reports.cli",
+                                   *shlex.split(_example.COMMAND)[1:]], cwd=tmp,
+                                  capture_output=True, text=True,
+                                  env={**os.environ, "PYTHONPATH": str(ROOT)})
+            if proc.returncode != 0:
+                raise PluginError(f"the example audit failed: {proc.stderr.strip()}")
+            audit = json.loads((Path(tmp) / "my-audit" / "audit.json").read_text())
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_text(json.dumps({"stdout": proc.stdout.rstrip(), "audit": audit}))
+    return pages.example_audit(json.loads(cached.read_text()), _example.display_command())
+
+
+def _fill(markdown: str) -> str:
+    """Replace the ``<!-- casebook:NAME -->`` markers of a hand-written page."""
+    if "<!-- casebook:" not in markdown:
+        return markdown
+    loaded = _loaded()
+    cases = [c for c, _, _ in loaded.values()]
+    parts = {
+        "cases-table": lambda: pages.cases_table(cases, {s: r for s, (_, r, _) in
+                                                         loaded.items()}),
+        "pitfalls-table": lambda: pages.pitfalls_table(cases),
+        "example-audit": _example_audit,
+        "coverage-table": lambda: pages.coverage_table(
+            json.loads((_records_dir() / "coverage.json").read_text(encoding="utf-8"))),
+    }
+    for name, make in parts.items():
+        marker = f"<!-- casebook:{name} -->"
+        if marker in markdown:
+            markdown = markdown.replace(marker, make())
+    return markdown
+
+
+def on_page_markdown(markdown, page, config, files):
+    return _fill(markdown)

@@ -1,72 +1,39 @@
-"""``casebook build`` (= ``make site``): records up to date, pages rendered, site built.
+"""``casebook build`` (= ``make site``): records up to date, then the site.
 
-Three steps, each skipped when its inputs have not changed:
-
-1. **Records.** A case is re-run (seed 0, its default size and knobs, sweeps
-   and mitigations) only when ``reports/records/<slug>.json`` is missing, was
-   made from other inputs (``manifest.inputs_sha256``: the engine, the case's
-   code and text, the lock file), with other package versions, or with other
-   settings than the defaults, or when ``force`` is set.
-2. **Pages.** ``docs/cases/<slug>.md`` and its SVG figures are rendered from
-   the record; a page whose record and renderer are unchanged keeps its
-   figures (the page's first line holds the fingerprint). The print page,
-   the home page's tables, the navigation and the worked example of "Audit
-   your own model" are refreshed the same way.
-3. **Site.** ``mkdocs build --strict`` into ``site/``, unless nothing under
-   ``docs/`` (or ``mkdocs.yml``) changed since the last build.
+1. **Records.** A case is re-run (seed 0, its defaults, sweeps and mitigations)
+   only when ``reports/records/<slug>.json`` is missing, was made from other
+   inputs (``manifest.inputs_sha256``: the engine, the runner, the case's own
+   module, the lock file: not its prose or page), with other package
+   versions or other settings, or when ``force`` is set. The coverage record
+   of the methodology page is re-made the same way.
+2. **Site.** ``mkdocs build --strict`` into ``site/``; the mkdocs hooks
+   (``reports/_mkdocs_hooks.py``) render every case page, its figures and the
+   generated tables from the records during the build, writing nothing into
+   ``docs/``. Skipped when nothing it reads changed since the last build.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-RECORDS = ROOT / "reports" / "records"
-DOCS = ROOT / "docs"
-SITE = ROOT / "site"
-CONFIG = ROOT / "mkdocs.yml"
-GENERATED = "_generated"  # docs/_generated: snippets included by hand-written pages
-STAMP = ".casebook-stamp"
-RENDERER = [ROOT / "reports" / f for f in ("_pages.py", "_figures.py", "build.py")] + [
-    ROOT / "fairness" / "_text.py", ROOT / "fairness" / "_result.py"]
-EXAMPLE_INPUTS = [ROOT / "reports" / f for f in ("_example.py", "cli.py", "_io.py", "_pages.py")]
+from cases import all_cases, inputs_sha256, run_case, versions
+
+from ._io import write_json
+from ._paths import CACHE, CONFIG, COVERAGE, DOCS, RECORDS, ROOT, SITE
 
 Log = Callable[[str], None]
-
-
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _files_sha(paths: list[Path], extra: str = "") -> str:
-    h = hashlib.sha256(extra.encode())
-    for p in paths:
-        h.update(str(p.name).encode() + b"\0")
-        if p.exists():
-            h.update(p.read_bytes())
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-def _write_if_changed(path: Path, text: str) -> bool:
-    data = text.encode("utf-8")
-    if path.exists() and path.read_bytes() == data:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return True
-
-
-# --------------------------------------------------------------------------- records
+STAMP = ".casebook-stamp"
+# What the site is made of: a change to any of these rebuilds it.
+SITE_INPUTS = ("docs", "reports/records", "reports/pages", "reports/_figures.py",
+               "reports/_mkdocs_hooks.py", "reports/_example.py", "cases/text", "cases/pages",
+               "cases/blocks.py", "benchmarks/results", "mkdocs.yml")
 
 
 def stale_reason(case, path: Path, force: bool = False) -> str | None:
@@ -75,7 +42,6 @@ def stale_reason(case, path: Path, force: bool = False) -> str | None:
     Parameters
     ----------
     case : cases.Case
-        The case.
     path : pathlib.Path
         Its record file.
     force : bool
@@ -85,9 +51,13 @@ def stale_reason(case, path: Path, force: bool = False) -> str | None:
     -------
     str or None
         The reason, in words.
-    """
-    from cases._runner import inputs_sha256, versions
 
+    Examples
+    --------
+    >>> from cases import get_case
+    >>> stale_reason(get_case("hiring"), Path("/nonexistent.json"))
+    'no record yet'
+    """
     if force:
         return "forced"
     if not path.exists():
@@ -98,7 +68,7 @@ def stale_reason(case, path: Path, force: bool = False) -> str | None:
     except (ValueError, KeyError) as exc:
         return f"unreadable record ({exc})"
     if man.get("inputs_sha256") != inputs_sha256(case):
-        return "its code, text, engine or lock file changed"
+        return "its code, the engine, the runner or the lock file changed"
     if man.get("versions") != versions():
         diff = [k for k in versions() if man.get("versions", {}).get(k) != versions()[k]]
         return "installed versions differ: " + ", ".join(diff)
@@ -107,7 +77,7 @@ def stale_reason(case, path: Path, force: bool = False) -> str | None:
         return "not made with the default seed, size and knobs"
     if case.sweeps and "sweeps" not in record:
         return "made without its sweeps"
-    if case.decide is None and case.make_model is not None and "mitigations" not in record:
+    if case.model is not None and "mitigations" not in record:
         return "made without its mitigations"
     return None
 
@@ -115,7 +85,6 @@ def stale_reason(case, path: Path, force: bool = False) -> str | None:
 def _run_one(slug: str) -> tuple[str, dict, float]:
     """Run one case with the defaults (in a worker process)."""
     from cases import get_case
-    from cases._runner import run_case
 
     t0 = time.perf_counter()
     record = run_case(get_case(slug), seed=0,
@@ -125,7 +94,7 @@ def _run_one(slug: str) -> tuple[str, dict, float]:
 
 def update_records(cases: dict, records: Path, force: bool, log: Log, jobs: int | None = None
                    ) -> tuple[list[str], list[str]]:
-    """Re-run the cases whose records are stale.
+    """Re-run the cases whose records are stale, in parallel processes.
 
     Returns
     -------
@@ -133,8 +102,6 @@ def update_records(cases: dict, records: Path, force: bool, log: Log, jobs: int 
         The slugs re-run and written, and those whose run failed (their old
         record, if any, is left as it was).
     """
-    from reports._io import write_json
-
     stale = {}
     for slug, case in cases.items():
         reason = stale_reason(case, records / f"{slug}.json", force)
@@ -169,209 +136,75 @@ def update_records(cases: dict, records: Path, force: bool, log: Log, jobs: int 
                 finish(futures[fut], fut.result)
     else:
         for slug in stale:
-            finish(slug, functools.partial(_run_one, slug))
+            finish(slug, lambda slug=slug: _run_one(slug))
     return done, failed
 
 
-# --------------------------------------------------------------------------- pages
+def update_coverage(path: Path = COVERAGE, force: bool = False, log: Log = print) -> bool:
+    """Re-make the coverage record when the engine changed; return whether it was re-made."""
+    from .coverage import coverage_record
+    from .coverage import inputs_sha256 as coverage_inputs
 
-
-def _stamp_line(kind: str, fingerprint: str) -> str:
-    return (f"<!-- generated by `casebook build` ({kind}); do not edit. "
-            f"fingerprint {fingerprint} -->")
-
-
-def _read_stamp(path: Path) -> str | None:
-    if not path.exists():
-        return None
-    with path.open(encoding="utf-8") as f:
-        first = f.readline()
-    return first.rsplit("fingerprint ", 1)[-1].split(" ")[0] if "fingerprint" in first else None
-
-
-def render_pages(cases: dict, records: Path, docs: Path, log: Log, force: bool = False) -> dict:
-    """Write the case pages, their figures, the print page, the nav and the home tables.
-
-    Returns
-    -------
-    dict
-        ``{"pages": [slugs rendered], "figures": n_drawn}``.
-    """
-    from cases._runner import ROOT as CASES_ROOT
-    from reports import _pages
-
-    case_dir = docs / "cases"
-    fig_dir = case_dir / "figures"
-    renderer = _files_sha(RENDERER, extra=_matplotlib_version())
-    loaded: dict[str, dict] = {}
-    rendered, drawn, wanted = [], 0, set()
-    print_parts = []
-    for slug, case in cases.items():
-        path = records / f"{slug}.json"
-        if not path.exists():
-            log(f"{slug}: no record, no page")
-            continue
-        data = path.read_bytes()
-        record = json.loads(data)
-        loaded[slug] = record
-        record_sha = _sha(data)
-        text_path = CASES_ROOT / "cases" / "text" / f"{slug}.md"
-        narrative = _pages.read_narrative(text_path)
-        fingerprint = _sha((record_sha + renderer + _files_sha([text_path])).encode())
-        page = _pages.render_case(case, record, record_sha, narrative)
-        print_parts.append(_pages.render_case(
-            case, record, record_sha, narrative,
-            _pages.Context(root="", figures="cases/figures/", print_mode=True)).markdown)
-        page_path = case_dir / f"{slug}.md"
-        names = [f.name for f in page.figures]
-        wanted.update(names)
-        fresh = (not force and _read_stamp(page_path) == fingerprint
-                 and all((fig_dir / n).exists() for n in names))
-        if fresh:
-            continue
-        from reports._figures import save_svg
-
-        for spec in page.figures:
-            save_svg(spec.make(), fig_dir / spec.name)
-            drawn += 1
-        _write_if_changed(page_path, _stamp_line(f"from reports/records/{slug}.json",
-                                                 fingerprint) + "\n" + page.markdown)
-        rendered.append(slug)
-        log(f"{slug}: page rendered with {len(names)} figures")
-    if fig_dir.exists():
-        for old in fig_dir.glob("*.svg"):
-            if old.name not in wanted:
-                old.unlink()
-    for old in case_dir.glob("*.md") if case_dir.exists() else []:
-        if old.stem not in loaded:
-            old.unlink()
-    shown = [c for s, c in cases.items() if s in loaded]
-    nav = [{"slug": c.slug, "title": _pages.short_title(c)} for c in shown]
-    _write_if_changed(case_dir / ".nav.json", json.dumps(nav, indent=1, ensure_ascii=False) + "\n")
-    gen = docs / GENERATED
-    _write_if_changed(gen / "cases_table.md", _pages.cases_table(shown, loaded))
-    _write_if_changed(gen / "pitfalls_table.md", _pages.pitfalls_table(shown))
-    methodology = docs / "methodology.md"
-    _write_if_changed(docs / "print.md", _stamp_line("the whole casebook", "-") + "\n"
-                      + _pages.print_page(print_parts, methodology.read_text(encoding="utf-8")
-                                          if methodology.exists() else None))
-    return {"pages": rendered, "figures": drawn}
-
-
-def _matplotlib_version() -> str:
-    from importlib.metadata import version
-
-    return "matplotlib " + version("matplotlib")
-
-
-# --------------------------------------------------------------------------- the worked example
-
-
-def render_example(docs: Path, log: Log) -> bool:
-    """Refresh the example file and, if it or the audit changed, its audit on the page.
-
-    The audit is run as the page shows it: the same command, in a scratch
-    folder holding the same file at the same relative path.
-    """
-    from fairness import escape_markdown
-    from reports import _example, _pages
-
-    csv_path = docs / "examples" / "loan_decisions.csv"
-    if _example.write_example(csv_path):
-        log(f"wrote {csv_path.relative_to(docs.parent)}")
-    snippet = docs / GENERATED / "example_audit.md"
-    engine = sorted((ROOT / "fairness").rglob("*.py"))
-    fingerprint = _files_sha([csv_path, *EXAMPLE_INPUTS, *engine], extra=_example.COMMAND)
-    if _read_stamp(snippet) == fingerprint:
-        return False
-    import shlex
-
-    args = shlex.split(_example.COMMAND)[1:]
-    with tempfile.TemporaryDirectory() as tmp:
-        target = Path(tmp) / _example.EXAMPLE_REL
-        target.parent.mkdir(parents=True)
-        target.write_bytes(csv_path.read_bytes())
-        proc = subprocess.run([sys.executable, "-m", "reports.cli", *args], cwd=tmp,
-                              capture_output=True, text=True, env={**os.environ,
-                                                                   "PYTHONPATH": str(ROOT)})
-        if proc.returncode != 0:
-            raise RuntimeError(f"the example audit failed: {proc.stderr.strip()}")
-        audit = json.loads((Path(tmp) / "my-audit" / "audit.json").read_text(encoding="utf-8"))
-    out = proc.stdout.rstrip()
-    lines = [
-        _stamp_line("the example audit", fingerprint),
-        "```sh",
-        _example.display_command(),
-        "```",
-        "",
-        "It prints:",
-        "",
-        "```text",
-        out,
-        "```",
-        "",
-        "and writes `my-audit/audit.json` (every number, with its interval) and "
-        "`my-audit/audit.md` (the same as tables). The per-group tables of that audit, "
-        "produced from the shipped file when this site was built:",
-        "",
-    ]
-    for attr in audit["attributes"]:
-        groups = [g for g in audit["groups"] if g["attribute"] == attr]
-        ref = audit["summary"]["by_attribute"][attr]["reference"]
-        lines += [f"**By {escape_markdown(attr)}** (reference: {escape_markdown(ref)})", ""]
-        lines += _pages.group_table(groups, _pages.Context(root="")) + [""]
-    _write_if_changed(snippet, "\n".join(lines) + "\n")
-    log("example audit: re-run and rendered")
+    if not force and path.exists():
+        old = json.loads(path.read_text(encoding="utf-8"))
+        if old.get("inputs_sha256") == coverage_inputs() and old.get("versions") == versions():
+            return False
+    t0 = time.perf_counter()
+    write_json(path, coverage_record())
+    log(f"coverage: simulated and written in {time.perf_counter() - t0:.0f} s")
     return True
 
 
-# --------------------------------------------------------------------------- the site
-
-
-def _docs_fingerprint(docs: Path, config: Path = CONFIG) -> str:
+def _fingerprint(paths: Iterable[Path]) -> str:
     from importlib.metadata import version
 
     h = hashlib.sha256()
-    for p in sorted(docs.rglob("*")):
-        if p.is_file():
-            h.update(p.relative_to(docs).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
-    for p in (config, ROOT / "reports" / "_mkdocs_hooks.py"):
-        h.update(p.read_bytes())
-    h.update(version("mkdocs").encode() + version("mkdocs-material").encode())
+    for top in paths:
+        files = sorted(p for p in top.rglob("*") if p.is_file()) if top.is_dir() else [top]
+        for p in files:
+            if p.exists() and "__pycache__" not in p.parts:
+                h.update(str(p).encode() + b"\0" + p.read_bytes())
+    for pkg in ("mkdocs", "mkdocs-material", "matplotlib", "Jinja2"):
+        h.update(version(pkg).encode())
     return h.hexdigest()
 
 
-def build_site(docs: Path, site: Path, log: Log, force: bool = False,
-               config: Path = CONFIG) -> int:
-    """``mkdocs build --strict`` into ``site``, unless nothing changed since the last build.
+def build_site(site: Path = SITE, log: Log = print, force: bool = False, *,
+               config: Path = CONFIG, records: Path = RECORDS) -> int:
+    """``mkdocs build --strict`` into ``site``, unless nothing it reads changed.
 
     Parameters
     ----------
-    docs, site : pathlib.Path
-        The docs folder (fingerprinted) and the output folder.
+    site : pathlib.Path
+        The output folder.
     log : callable
         Receives progress lines (and mkdocs' messages on failure).
     force : bool
         Build even when nothing changed.
     config : pathlib.Path
         The mkdocs configuration.
+    records : pathlib.Path
+        The records the pages are rendered from (read by the mkdocs hooks).
 
     Returns
     -------
     int
         0 on success, 1 when mkdocs fails (warnings count: ``--strict``).
     """
-    fingerprint = _docs_fingerprint(docs, config)
+    inputs = [ROOT / p for p in SITE_INPUTS] + [config, Path(records)]
+    fingerprint = _fingerprint(inputs)
     stamp = site / STAMP
     if (not force and stamp.exists() and (site / "index.html").exists()
             and stamp.read_text().strip() == fingerprint):
         log("site: up to date")
         return 0
     t0 = time.perf_counter()
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "CASEBOOK_RECORDS": str(records),
+           "CASEBOOK_CACHE": str(CACHE)}
     proc = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "--quiet",
          "-f", str(config), "-d", str(site)],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        cwd=ROOT, capture_output=True, text=True, env=env,
     )
     if proc.returncode != 0:
         log("mkdocs build --strict failed:")
@@ -382,18 +215,18 @@ def build_site(docs: Path, site: Path, log: Log, force: bool = False,
     return 0
 
 
-def build(force: bool = False, log: Log = print, *, records: Path = RECORDS, docs: Path = DOCS,
+def build(force: bool = False, log: Log = print, *, records: Path = RECORDS,
           site: Path = SITE, jobs: int | None = None) -> int:
-    """Bring records up to date, render the pages and build the site.
+    """Bring records up to date and build the site.
 
     Parameters
     ----------
     force : bool
-        Re-run every case and re-render every page.
+        Re-run every case and rebuild the site.
     log : callable
         Receives one line of progress at a time.
-    records, docs, site : pathlib.Path
-        The records folder, the docs folder and the site folder.
+    records, site : pathlib.Path
+        The records folder and the site folder.
     jobs : int, optional
         Cases re-run in parallel (default: as many as CPUs, up to the number
         of stale cases).
@@ -402,26 +235,19 @@ def build(force: bool = False, log: Log = print, *, records: Path = RECORDS, doc
     -------
     int
         The exit status: 0 on success.
-
-    Examples
-    --------
-    >>> build(log=lambda msg: None)  # doctest: +SKIP
-    0
     """
-    from cases import all_cases
+    from ._example import write_example
 
     t0 = time.perf_counter()
-    cases = all_cases()
-    _, failed = update_records(cases, records, force, log, jobs)
+    _, failed = update_records(all_cases(), Path(records), force, log, jobs)
     if failed:
         log(f"build: stopped; the run of {', '.join(failed)} failed (see above), so its "
             "record would not match its code")
         return 1
-    result = render_pages(cases, records, docs, log, force)
-    render_example(docs, log)
-    status = build_site(docs, site, log, force)
+    update_coverage(Path(records) / COVERAGE.name, force, log)
+    if write_example(DOCS / "examples" / "loan_decisions.csv"):
+        log("wrote docs/examples/loan_decisions.csv")
+    status = build_site(site, log, force, records=Path(records))
     if status == 0:
-        log(f"build: done in {time.perf_counter() - t0:.1f} s "
-            f"({len(result['pages'])} pages rendered, {result['figures']} figures drawn); "
-            f"open {site / 'index.html'}")
+        log(f"build: done in {time.perf_counter() - t0:.1f} s; open {site / 'index.html'}")
     return status

@@ -7,8 +7,6 @@ import sys
 import time
 from pathlib import Path
 
-RECORDS = Path(__file__).resolve().parent / "records"
-
 
 class UsageError(Exception):
     """Bad command-line usage (one line)."""
@@ -45,6 +43,7 @@ def _parse_sets(pairs: list[str]) -> dict[str, str]:
 def cmd_run(args) -> int:
     from cases import get_case, run_case
     from reports._io import write_json
+    from reports._paths import RECORDS
 
     case = get_case(args.case)
     knobs = case.resolve_knobs(_parse_sets(args.set))  # validate before the long part
@@ -131,15 +130,13 @@ def cmd_audit(args) -> int:
 
 def cmd_mitigations(args) -> int:
     from fairness.mitigations import mitigation_table
+    from reports._terminal import text_table
 
-    rows = mitigation_table()
-    header = ("name", "library", "stage", "constraint", "sensitive at prediction")
     keys = ("name", "library", "stage", "constraint", "needs_sensitive_at_prediction")
-    table = [[str(r[k]) if k != keys[-1] else ("yes" if r[k] else "no") for k in keys]
-             for r in rows]
-    widths = [max(len(h), *(len(t[i]) for t in table)) for i, h in enumerate(header)]
-    for t in [list(header), *table]:
-        print("  ".join(c.ljust(w) for c, w in zip(t, widths, strict=True)).rstrip())
+    rows = [[("yes" if r[k] else "no") if k == keys[-1] else str(r[k]) for k in keys]
+            for r in mitigation_table()]
+    print(text_table(("name", "library", "stage", "constraint", "sensitive at prediction"),
+                     rows, right=len(keys)))
     return 0
 
 
@@ -147,6 +144,23 @@ def cmd_build(args) -> int:
     from reports.build import build
 
     return build(force=args.force, log=_log)
+
+
+def cmd_coverage(args) -> int:
+    from reports._io import write_json
+    from reports._paths import COVERAGE
+    from reports.coverage import coverage_record
+
+    t0 = time.perf_counter()
+    record = coverage_record(args.repetitions)
+    write_json(COVERAGE, record)
+    for r in record["rows"]:
+        print(f"  {r['n']:>4} rows, rate {r['rate']:.0%}: rate interval covers "
+              f"{r['rate_coverage']:.1%}, difference {r['difference_coverage']:.1%}, "
+              f"{r['zero_width']} of zero width (before: {r['before_rate_coverage']:.1%}, "
+              f"{r['before_zero_width']} of zero width)")
+    print(f"wrote {COVERAGE} in {time.perf_counter() - t0:.0f} s")
+    return 0
 
 
 def cmd_verify(args) -> int:
@@ -201,6 +215,11 @@ def make_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("build", help="bring records up to date, render pages, build the site")
     s.add_argument("--force", action="store_true", help="re-run every case")
     s.set_defaults(func=cmd_build)
+
+    s = sub.add_parser("coverage", help="simulate the intervals' coverage on small groups and "
+                       "write reports/records/coverage.json (the methodology page's table)")
+    s.add_argument("--repetitions", type=int, default=200)
+    s.set_defaults(func=cmd_coverage)
 
     s = sub.add_parser("verify", help="re-run every case and compare with its committed record")
     s.add_argument("cases", nargs="*")

@@ -1,11 +1,14 @@
 """``casebook verify``: re-run each case from its committed record and compare every number.
 
 A record is the publication of record: the same code, seed, knobs and lock
-file must give the same numbers. :func:`verify` re-runs each case from its
-record's manifest (seed, size, knobs; sweeps and mitigations when the record
-has them) and compares the two documents field by field: numbers with an
-absolute tolerance of 1e-9, strings, booleans and ``null`` exactly, and the
-shape (keys, list lengths) exactly.
+file must give the same numbers, on any machine. :func:`verify` re-runs each
+case from its record's manifest (seed, size, knobs; sweeps and mitigations
+when the record has them), and the coverage simulation of the methodology
+page, and compares the documents field by field: numbers within an absolute
+tolerance of 1e-9 or a relative one of 1e-12 (a float's last bits depend on
+the CPU), strings, booleans and ``null`` exactly, and the shape (keys, list
+lengths) exactly. The data fingerprint is numbers too (float columns are
+summarised, not hashed), so it is compared the same way.
 """
 
 from __future__ import annotations
@@ -18,9 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reports.build import RECORDS
+from fairness import TOLERANCE
 
-TOLERANCE = 1e-9
+from ._paths import COVERAGE, RECORDS
+from ._terminal import text_table
+
+REL_TOLERANCE = 1e-12  # for large numbers (a sum of a block of data, a count per 100,000)
 SHOW = 20  # differing fields printed per case
 
 
@@ -45,6 +51,11 @@ class Comparison:
 
 def _is_number(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def close(a: float, b: float, tolerance: float = TOLERANCE) -> bool:
+    """Equal within the absolute tolerance, or within 1e-12 of the larger magnitude."""
+    return math.isclose(float(a), float(b), rel_tol=REL_TOLERANCE, abs_tol=tolerance)
 
 
 def compare(committed: Any, rerun: Any, tolerance: float = TOLERANCE, path: str = "$",
@@ -102,7 +113,7 @@ def compare(committed: Any, rerun: Any, tolerance: float = TOLERANCE, path: str 
             return out
         diff = abs(float(committed) - float(rerun))
         out.max_abs_diff = max(out.max_abs_diff, diff) if not math.isnan(diff) else math.inf
-        if not diff <= tolerance:
+        if not close(committed, rerun, tolerance):
             out.mismatches.append(Mismatch(path, committed, rerun, diff))
         return out
     if type(committed) is not type(rerun) or committed != rerun:
@@ -128,8 +139,9 @@ def verify_case(case, committed: dict, log: Callable[[str], None] = lambda m: No
     (Comparison, float)
         The comparison and the re-run's wall time in seconds.
     """
-    from cases._runner import run_case
-    from reports._io import dumps
+    from cases import run_case
+
+    from ._io import dumps
 
     man = committed["manifest"]
     t0 = time.perf_counter()
@@ -160,20 +172,16 @@ def verify(slugs: Iterable[str] | None = None, log: Callable[[str], None] = prin
     int
         0 when every record is reproduced, 1 otherwise.
 
-    Examples
-    --------
-    >>> verify(["hiring"])  # doctest: +SKIP
-    case    fields compared  mismatches  max abs diff  time
-    hiring           61,853           0       1.1e-16  98 s
-    0
     """
     from cases import all_cases, get_case
 
     if slugs:
-        chosen = {s: get_case(s) for s in slugs}  # CaseError on an unknown name
+        chosen = {s: get_case(s) for s in slugs if s != "coverage"}  # CaseError if unknown
     else:
         chosen = all_cases()
     rows, failures = [], {}
+    if not slugs or "coverage" in slugs:
+        _verify_coverage(Path(records) / COVERAGE.name, rows, failures, log)
     for slug, case in chosen.items():
         path = Path(records) / f"{slug}.json"
         if not path.exists():
@@ -188,16 +196,10 @@ def verify(slugs: Iterable[str] | None = None, log: Callable[[str], None] = prin
                      f"{result.max_abs_diff:.1e}", f"{seconds:.0f} s"))
         if result.mismatches:
             failures[slug] = result.mismatches
-    header = ("case", "fields compared", "mismatches", "max abs diff", "time")
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
-              for i, h in enumerate(header)]
-    print("  ".join(h.ljust(w) if i == 0 else h.rjust(w)
-                    for i, (h, w) in enumerate(zip(header, widths, strict=True))))
-    for r in rows:
-        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                        for i, (c, w) in enumerate(zip(r, widths, strict=True))))
+    print(text_table(("case", "fields compared", "mismatches", "max abs diff", "time"), rows))
     if not failures:
-        print(f"verify: every record reproduced (absolute tolerance {TOLERANCE:g})")
+        print(f"verify: every record reproduced (tolerance {TOLERANCE:g} absolute, "
+              f"{REL_TOLERANCE:g} relative)")
         return 0
     for slug, mismatches in failures.items():
         print(f"\n{slug}: {len(mismatches)} field(s) differ (committed -> re-run):")
@@ -209,3 +211,22 @@ def verify(slugs: Iterable[str] | None = None, log: Callable[[str], None] = prin
     print(f"\nverify: FAILED for {', '.join(failures)}; if the change is intended, re-run the "
           "case (`casebook build`) and commit the record")
     return 1
+
+
+def _verify_coverage(path: Path, rows: list, failures: dict, log) -> None:
+    """Re-run the coverage simulation of the methodology page and compare."""
+    from .coverage import coverage_record
+
+    if not path.exists():
+        rows.append(("coverage", "—", "no record", "—", "—"))
+        failures["coverage"] = [Mismatch("$", f"no file {path}", "run `casebook coverage`")]
+        return
+    log("coverage: re-running the simulation")
+    t0 = time.perf_counter()
+    committed = json.loads(path.read_text(encoding="utf-8"))
+    result = compare(committed, json.loads(json.dumps(coverage_record(
+        committed["settings"]["repetitions"]))))
+    rows.append(("coverage", f"{result.compared:,}", f"{len(result.mismatches):,}",
+                 f"{result.max_abs_diff:.1e}", f"{time.perf_counter() - t0:.0f} s"))
+    if result.mismatches:
+        failures["coverage"] = result.mismatches
