@@ -186,15 +186,6 @@ class Split:
         return tuple(train_test_split(data, test_size=self.test_size, random_state=seed,
                                       stratify=stratify))
 
-    def describe(self) -> str:
-        if self.kind == "none":
-            return "nothing is fitted on the rows; every row is audited"
-        if self.kind == "by_column":
-            return (f"trained on the rows whose {self.column} is {self.train!r}, audited on "
-                    f"those whose {self.column} is {self.test!r}")
-        how = "stratified on the label" if self.kind == "stratified" else "not stratified"
-        return f"a random {1 - self.test_size:.0%} to train, {self.test_size:.0%} to audit ({how})"
-
 
 @dataclass(frozen=True)
 class Variant:

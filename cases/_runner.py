@@ -164,7 +164,7 @@ def run_case(
         },
         "decision": {"positive": case.positive_decision,
                      "favorable_prediction": case.favorable_prediction,
-                     "split": case.split.describe()},
+                     "split": dataclasses.asdict(case.split)},
         "headline": headline_entry(run),
         "audit": run.audit().to_dict(),
         "performance": run.performance(),

@@ -297,11 +297,15 @@ def test_id_like_sensitive_column_is_rejected():
     assert "1500 distinct values" in msg and "identifier" in msg
 
 
-def test_scores_outside_unit_interval_and_non_numeric_scores():
-    df = HAND.assign(s=np.linspace(-0.5, 2.0, 10))
+def test_infinite_missing_and_non_numeric_scores():
     with pytest.raises(AuditInputError) as err:
-        audit(df, label="y", prediction="pred", sensitive="grp", score="s")
-    assert "outside [0, 1]" in _one_line(err) and "min -0.5, max 2" in str(err.value)
+        audit(HAND.assign(s=[0.5] * 9 + [np.inf]), label="y", prediction="pred",
+              sensitive="grp", score="s")
+    assert "1 infinite values" in _one_line(err)
+    with pytest.raises(AuditInputError) as err:
+        audit(HAND.assign(s=[0.5] * 9 + [np.nan]), label="y", prediction="pred",
+              sensitive="grp", score="s")
+    assert "missing" in _one_line(err) and "1 in 's'" in str(err.value)
     with pytest.raises(AuditInputError) as err:
         audit(HAND.assign(s=["high"] * 10), label="y", prediction="pred", sensitive="grp",
               score="s")
@@ -379,7 +383,8 @@ def test_four_fifths_flag():
     assert r.group("grp", "A")["flags"] == []
     (flag,) = r.to_dict()["flags"]
     assert flag == {"attribute": "grp", "group": "B", "flag": "four_fifths",
-                    "impact_ratio": 0.5, "threshold": 0.8}
+                    "impact_ratio": 0.5, "threshold": 0.8, "favorable_rate": 0.25,
+                    "small": True}
     assert "below four-fifths" in r.to_markdown()
     assert hand_audit(four_fifths=0.5).to_dict()["flags"] == []  # 0.5 is not below 0.5
 

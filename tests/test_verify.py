@@ -6,29 +6,33 @@ import json
 
 import pytest
 
-from cases import CaseError, get_case
-from cases._runner import run_case
+from cases import CaseError, all_cases, inputs_sha256, versions
 from reports._io import write_json
+from reports._paths import COVERAGE, RECORDS
+from reports.build import stale_reason
+from reports.coverage import inputs_sha256 as coverage_inputs
+from reports.schema import record_errors
 from reports.verify import compare, verify
 
 
 @pytest.fixture(scope="module")
-def small_records(tmp_path_factory):
-    """A records folder holding a small, fast hiring record (no sweeps, no mitigations)."""
+def small_records(tmp_path_factory, hiring_record):
+    """A records folder holding a small hiring record (its manifest says how to re-make it)."""
     folder = tmp_path_factory.mktemp("records")
-    record = run_case(get_case("hiring"), seed=0, n_samples=2000, sweeps=False,
-                      mitigations=False)
+    record = json.loads(json.dumps(hiring_record))
+    record.pop("sweeps")  # verify re-runs what the record holds: keep it quick
     write_json(folder / "hiring.json", record)
     return folder
 
 
 def test_compare_tolerance_and_shape():
-    a = {"x": 0.5, "s": "a", "b": True, "n": None, "l": [1, 2]}
-    assert not compare(a, {"x": 0.5 + 5e-10, "s": "a", "b": True, "n": None,
-                           "l": [1, 2]}).mismatches
-    c = compare(a, {"x": 0.5 + 2e-9, "s": "b", "b": 1, "n": 0.0, "l": [1], "extra": 1})
+    a = {"x": 0.5, "s": "a", "b": True, "n": None, "l": [1, 2], "big": 1.5e6}
+    same = {"x": 0.5 + 5e-10, "s": "a", "b": True, "n": None, "l": [1, 2], "big": 1.5e6 + 1e-7}
+    assert not compare(a, same).mismatches  # 1e-7 on 1.5e6 is within 1e-12 relative
+    c = compare(a, {"x": 0.5 + 2e-9, "s": "b", "b": 1, "n": 0.0, "l": [1], "extra": 1,
+                    "big": 1.5e6 + 1e-5})
     paths = sorted(m.path for m in c.mismatches)
-    assert paths == ["$.b", "$.extra", "$.l.length", "$.n", "$.s", "$.x"]
+    assert paths == ["$.b", "$.big", "$.extra", "$.l.length", "$.n", "$.s", "$.x"]
 
 
 def test_verify_passes_on_untouched_record(small_records, capsys):
@@ -64,21 +68,26 @@ def test_verify_missing_record(tmp_path, capsys):
     assert "no record" in capsys.readouterr().out
 
 
-def test_committed_records_are_up_to_date():
-    """Every case has a committed record made by the current code and lock file.
-
-    A stale record means a page shows numbers no command reproduces: re-run
-    `casebook build` (or `casebook run CASE`) and commit the records.
-    """
-    import json
-
-    from cases import all_cases
-    from cases._runner import inputs_sha256, versions
-    from reports.cli import RECORDS
-
+def test_committed_records_are_up_to_date_and_valid():
+    """Every case has a committed record made by the current code and lock file, valid
+    against the schema. A stale record means a page shows numbers no command
+    reproduces: run `casebook build` and commit the records."""
     for slug, case in all_cases().items():
         path = RECORDS / f"{slug}.json"
-        assert path.exists(), f"no committed record for {slug}"
-        manifest = json.loads(path.read_text())["manifest"]
-        assert manifest["inputs_sha256"] == inputs_sha256(case), f"{slug}: record is stale"
-        assert manifest["versions"] == versions(), f"{slug}: made with other packages"
+        assert stale_reason(case, path) is None, f"{slug}: {stale_reason(case, path)}"
+        assert record_errors(json.loads(path.read_text(encoding="utf-8"))) == [], slug
+    coverage = json.loads(COVERAGE.read_text(encoding="utf-8"))
+    assert coverage["inputs_sha256"] == coverage_inputs(), "run `casebook coverage`"
+    assert coverage["versions"] == versions()
+
+
+def test_stale_reason_names_what_changed(small_records, tmp_path):
+    case = all_cases()["hiring"]
+    record = json.loads((small_records / "hiring.json").read_text(encoding="utf-8"))
+    record["manifest"]["inputs_sha256"] = inputs_sha256(case)
+    write_json(tmp_path / "hiring.json", record)
+    assert stale_reason(case, tmp_path / "hiring.json") == \
+        "not made with the default seed, size and knobs"
+    record["manifest"]["inputs_sha256"] = "0" * 64
+    write_json(tmp_path / "hiring.json", record)
+    assert "code" in stale_reason(case, tmp_path / "hiring.json")
