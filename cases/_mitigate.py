@@ -34,7 +34,7 @@ def judged(run: Run, attribute: str) -> dict:
     """A run's accuracy and headline gap against the label, and against the truth if known."""
     def one(against: str) -> dict:
         result = run.audit(against)
-        gap = run.gap(against)
+        gap = run.gap(against, run.case.truth_headline if against == "truth" else None)
         summary = result.summary["by_attribute"][attribute]
         return {"accuracy": result.overall("accuracy"),
                 "balanced_accuracy": result.overall("balanced_accuracy"),

@@ -36,13 +36,22 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def site() -> Path:
-    """The built site, brought up to date first (a no-op in seconds when nothing changed)."""
-    from reports.build import SITE, build
+def site(tmp_path_factory, scratch_site) -> Path:
+    """The site built from the committed records into a scratch folder (never the working
+    tree: the records there are what CI verifies)."""
+    import json
 
+    from reports._paths import RECORDS
+    from reports.build import build_site
+
+    tmp = tmp_path_factory.mktemp("browser")
+    records = {p.stem: json.loads(p.read_text(encoding="utf-8"))
+               for p in RECORDS.glob("*.json") if p.name != "coverage.json"}
+    cfg, rec_dir = scratch_site(tmp, records)
     messages: list[str] = []
-    assert build(log=messages.append) == 0, "\n".join(messages)
-    return SITE
+    assert build_site(tmp / "site", messages.append, config=cfg, records=rec_dir) == 0, \
+        "\n".join(messages)
+    return tmp / "site"
 
 
 @pytest.fixture(scope="module")
