@@ -10,15 +10,6 @@ import pytest
 import yaml
 
 
-def covers(est: dict, value: float) -> bool:
-    """The estimate's interval contains ``value``."""
-    return est["ci_low"] is not None and est["ci_low"] <= value <= est["ci_high"]
-
-
-def covers_zero(est: dict) -> bool:
-    return covers(est, 0.0)
-
-
 @pytest.fixture(scope="session")
 def hiring_record() -> dict:
     """A small hiring record (2,000 rows, with sweeps and variants, no mitigations),

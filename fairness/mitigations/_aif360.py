@@ -370,8 +370,10 @@ def reject_option(metric_name: str):
         inp.notes.append(
             f"grid {ROC_NUM_CLASS_THRESH} thresholds x {ROC_NUM_MARGIN} margins (aif360's default "
             f"is 100 x 50); chosen: threshold {post.classification_threshold:.3f}, margin "
-            f"{post.ROC_margin:.3f}; inside the margin the privileged group gets 0 and the "
-            "others get 1 (it assumes the others are the disadvantaged side)"
+            f"{post.ROC_margin:.3f}; inside the margin the privileged group gets the "
+            "unfavourable decision and the others the favourable one ("
+            + ("the positive prediction" if inp.favorable == 1 else "not the positive one")
+            + "; it assumes the others are the disadvantaged side)"
         )
         return MitigationOutput(inp.from_favorable(_favorable(out)), None)
 
