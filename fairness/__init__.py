@@ -15,6 +15,7 @@ from ._format import (
     format_estimate,
     format_number,
     format_prose,
+    format_rate_in,
     format_share,
 )
 from ._metrics import METRIC_NAMES, METRICS, Metric
@@ -38,6 +39,7 @@ __all__ = [
     "format_estimate",
     "format_number",
     "format_prose",
+    "format_rate_in",
     "format_share",
     "metric_kind",
     "proportion",
