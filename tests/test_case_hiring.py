@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from tests_support import covers_zero
 
 from cases import get_case
 from reports._paths import RECORDS
-from tests_support import covers_zero
 
 CASE = get_case("hiring")
 

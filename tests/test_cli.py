@@ -79,7 +79,9 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
          "'race' not found; the columns are: y, pred, sex"),
         ("y,pred,sex\n1,1,a\n2,0,b\n3,1,a\n", [], "must hold two values, found 3"),
         ("y,pred,sex\n1,1,a\n,0,b\n0,1,a\n", [], "1 rows have a missing label"),
-        ("y,pred,sex,score\n1,1,a,1.5\n0,0,b,0.2\n", ["--score", "score"], "outside [0, 1]"),
+        ("y,pred,sex,score\n1,1,a,inf\n0,0,b,0.2\n", ["--score", "score"], "infinite values"),
+        ("y,pred,sex\n1,1,a\n0,0,b\n", ["--favorable-prediction", "maybe"],
+         "favorable_prediction 'maybe'"),
         ("y,pred,sex\nyes,no,a\nno,yes,b\n", [], "cannot tell which of"),
     ],
 )

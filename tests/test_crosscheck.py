@@ -88,7 +88,7 @@ def test_result_shape_is_json_safe_and_deterministic():
     kw = dict(label="y", prediction="pred", sensitive=["a0", "a1"], score="s", bootstrap=0,
               intersectional=True, cross_check=True)
     cc = audit(df, **kw).cross_check
-    assert cc["libraries"][:2] == ["fairlearn 0.15.0", "aif360 0.6.1"]
+    assert [lib.split()[0] for lib in cc["libraries"]] == ["fairlearn", "aif360", "scikit-learn"]
     assert cc["libraries"][2].startswith("scikit-learn ")
     assert cc["tolerance"] == 1e-9
     assert {"names", "reference", "between_groups", "undefined"} <= set(cc["conventions"])

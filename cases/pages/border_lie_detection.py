@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fairness import AuditResult, format_number, format_prose, format_share
+from fairness import AuditResult, format_prose, format_rate_in, format_share
 
 from ..blocks import Col, Figure, Series, Table, Text
 
@@ -14,7 +14,7 @@ SPREAD = ("Lines: the mean over {n} imagined lab studies at each {x}; bands: the
 def blocks(record: dict) -> list:
     a, audit, perf = record["analyses"], AuditResult(record["audit"]), record["performance"]
     lab, rl, nat, by = a["lab"], a["repeat_labs"], a["per_100k_travellers"], a["by_group"]
-    rate = f"1 in {format_number(1 / record['manifest']['knobs']['prevalence'])}"
+    rate = format_rate_in(record['manifest']['knobs']['prevalence'])
     reported, n_lab, sweeps = lab["vendor_cv"], f"{lab['size']:,}", record.get("sweeps", {})
     wide = reported["ci_high"] - reported["ci_low"]
     origins = [g["group"] for g in audit.groups_of("origin")]
