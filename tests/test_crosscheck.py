@@ -192,17 +192,28 @@ def test_between_groups_measures_equal_fairlearns_public_functions():
         assert got[name] == pytest.approx(expected, abs=EXACT), name
 
 
-def test_aif360_caches_are_released():
-    df = _frame(300, [2], 0.5, 0.5, 1)
-    audit(df, label="y", prediction="pred", sensitive="a0", bootstrap=0, cross_check=True)
+def _aif360_cache_keys() -> set:
     cls = crosscheck._libraries()["ClassificationMetric"]
+    keys = set()
     for klass in cls.__mro__:
         for fn in vars(klass).values():
             code = getattr(fn, "__code__", None)
             if code is not None and "cache" in code.co_freevars:
                 cache = fn.__closure__[code.co_freevars.index("cache")].cell_contents
-                assert not any(isinstance(k, tuple) and k and isinstance(k[0], cls)
-                               for k in cache), fn.__name__
+                keys |= {(fn.__name__, id(k[0])) for k in cache
+                         if isinstance(k, tuple) and k and isinstance(k[0], cls)}
+    return keys
+
+
+@pytest.mark.parametrize("favorable", [1, 0])
+def test_aif360_caches_are_released(favorable):
+    """aif360 memoizes every metric call on the metric object; ours are dropped after use
+    (aif360's own mitigations leave theirs, which is not ours to clean)."""
+    df = _frame(300, [2], 0.5, 0.5, 1)
+    before = _aif360_cache_keys()
+    audit(df, label="y", prediction="pred", sensitive="a0", bootstrap=0, cross_check=True,
+          favorable_prediction=favorable)
+    assert _aif360_cache_keys() <= before
 
 
 def test_default_is_on_up_to_the_row_limit(monkeypatch):

@@ -99,9 +99,14 @@ def test_headline_numbers_come_from_the_record(record):
 
 
 def test_four_fifths_on_the_favourable_outcome(record):
-    """Hiring: being shortlisted is favourable; the ratio of women's rate to men's is under 0.8."""
-    glance = _render(record).markdown.split("## The real system")[0]
-    assert "under the four-fifths (0.8) line" in glance
+    """Hiring: being shortlisted is favourable; the sentence follows the impact ratio."""
+    for value, words in ((0.6, "under the four-fifths (0.8) line"),
+                         (0.9, "above the four-fifths (0.8) line")):
+        rec = copy.deepcopy(record)
+        female = next(g for g in rec["audit"]["groups"]
+                      if g["attribute"] == "sex" and g["group"] == "female")
+        female["impact_ratio"] = _est(value, value - 0.05, value + 0.05)
+        assert words in _render(rec).markdown.split("## The real system")[0]
     burden = copy.deepcopy(record)
     burden["audit"]["favorable_prediction"] = 0
     case = get_case("hiring")
@@ -237,7 +242,7 @@ def test_strict_site_build_in_a_scratch_folder(record, tmp_path, scratch_site):
         assert (site / page).exists(), page
     assert 'href="cases/hiring.html"' in (site / "index.html").read_text(encoding="utf-8")
     example = (site / "audit-your-own-model.html").read_text(encoding="utf-8")
-    assert "casebook audit docs/examples/loan_decisions.csv" in example
+    assert "loan_decisions.csv" in example and "Audited 2,000 rows" in example
     assert "&lt;25 | student" in example  # the tricky group name, escaped, in the table
     methodology = (site / "methodology.html").read_text(encoding="utf-8")
     assert "Rate: coverage" in methodology and "casebook:coverage" not in methodology
