@@ -2,9 +2,10 @@
 
 The stages, folded over one :class:`~cases._run.Run`: generate the world and
 split it, decide (fit the model, or the case's rule), audit against every
-declared label, run the variants, the case's analyses and tracked
-quantities, the sweeps (a world knob regenerates the world, a model knob
-refits, a threshold knob re-decides) and the mitigations. The record is a
+declared label, count the scores for the page's threshold explorer, run
+the variants, the case's analyses and tracked quantities, the sweeps (a
+world knob regenerates the world, a model knob refits, a threshold knob
+re-decides) and the mitigations. The record is a
 JSON-safe dict; the same code, seed, knobs and lock file give the same bytes
 on the same machine, and the same numbers (within tolerance) on any other.
 """
@@ -24,6 +25,7 @@ import numpy as np
 from fairness.mitigations import applicable
 
 from ._contract import Case, Headline, Spec
+from ._explorer import explorer_data
 from ._fingerprint import data_fingerprint, inputs_sha256
 from ._mitigate import mitigate
 from ._run import BOOTSTRAP, Run
@@ -169,6 +171,9 @@ def run_case(
         "audit": run.audit().to_dict(),
         "performance": run.performance(),
     }
+    explorer = explorer_data(run)
+    if explorer is not None:
+        record["explorer"] = explorer
     others = {role: run.audit(role).to_dict() for role in case.labels if role != "label"}
     if others:
         record["audits"] = others

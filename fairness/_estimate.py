@@ -88,6 +88,11 @@ class Estimate:
     def defined(self) -> bool:
         return self.value is not None
 
+    def __str__(self) -> str:
+        from ._format import format_estimate
+
+        return format_estimate(self)
+
     @classmethod
     def undefined(cls, reason: str) -> Estimate:
         """An estimate with no value, and why."""

@@ -1,8 +1,9 @@
 """mkdocs hooks (``hooks:`` in ``mkdocs.yml``): the case pages are made inside the build.
 
 - ``on_config``: the navigation, from the registered cases that have a record;
-- ``on_files``: every case page, its figures and the print page, rendered
-  from the records as generated files (nothing is written into ``docs/``);
+- ``on_files``: every case page, its figures, its notebook and its seminar
+  worksheet, and the print page, rendered from the records and declarations
+  as generated files (nothing is written into ``docs/``);
 - ``on_page_markdown``: the generated parts of hand-written pages, in place
   of ``<!-- casebook:NAME -->`` markers (the home page's tables, the example
   audit, the coverage table).
@@ -36,8 +37,6 @@ SITE_PAGES = [
     {"Audit your own model": "audit-your-own-model.md"},
     {"Glossary": "glossary.md"},
     {"Methodology": "methodology.md"},
-    {"Teaching guide": "teaching.md"},
-    {"Print the casebook": "print.md"},
 ]
 
 
@@ -72,6 +71,10 @@ def on_config(config):
         {"Cases": [{pages.short_title(c): f"cases/{slug}.md"}
                    for slug, (c, _, _) in cases.items()]},
         *SITE_PAGES,
+        {"Teaching": [{"Teaching guide": "teaching.md"},
+                      {"Seminar worksheets": [{pages.short_title(c): f"worksheets/{slug}.md"}
+                                              for slug, (c, _, _) in cases.items()]}]},
+        {"Print the casebook": "print.md"},
     ]
     return config
 
@@ -104,6 +107,10 @@ def on_files(files, config):
         for spec in page.figures:
             files.append(File.generated(config, f"cases/figures/{spec.name}",
                                         content=_svg(spec, renderer)))
+        files.append(File.generated(config, f"notebooks/{slug}.ipynb",
+                                    content=_notebook(case)))
+        files.append(File.generated(config, f"worksheets/{slug}.md",
+                                    content=pages.worksheet(case, record)))
         print_parts.append(pages.render_case(
             case, record, sha, narrative,
             pages.Context(root="", figures="cases/figures/", print_mode=True)).markdown)
@@ -111,6 +118,14 @@ def on_files(files, config):
     text = _fill(methodology.read_text(encoding="utf-8")) if methodology.exists() else None
     files.append(File.generated(config, "print.md", content=pages.print_page(print_parts, text)))
     return files
+
+
+def _notebook(case) -> str:
+    import nbformat
+
+    from reports.notebook import make_notebook
+
+    return nbformat.writes(make_notebook(case)) + "\n"
 
 
 def _example_audit() -> str:

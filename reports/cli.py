@@ -146,6 +146,15 @@ def cmd_build(args) -> int:
     return build(force=args.force, log=_log)
 
 
+def cmd_notebook(args) -> int:
+    from cases import get_case
+    from reports.notebook import write_notebook
+
+    path = write_notebook(get_case(args.case), args.out)
+    print(f"wrote {path}; open it with `jupyter lab {path}` or any notebook tool")
+    return 0
+
+
 def cmd_coverage(args) -> int:
     from reports._io import write_json
     from reports._paths import COVERAGE
@@ -215,6 +224,12 @@ def make_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("build", help="bring records up to date, render pages, build the site")
     s.add_argument("--force", action="store_true", help="re-run every case")
     s.set_defaults(func=cmd_build)
+
+    s = sub.add_parser("notebook", help="write CASE.ipynb: the case rebuilt step by step with "
+                       "the public API, for a seminar")
+    s.add_argument("case")
+    s.add_argument("--out", default=".", help="folder for the notebook (default: here)")
+    s.set_defaults(func=cmd_notebook)
 
     s = sub.add_parser("coverage", help="simulate the intervals' coverage on small groups and "
                        "write reports/records/coverage.json (the methodology page's table)")

@@ -166,3 +166,155 @@ def test_navigation_reaches_every_case(page, server):
         assert _h1(page) == case.title
     assert not page.errors, page.errors
     assert not _foreign(page.requests), _foreign(page.requests)
+
+
+# --------------------------------------------------------------------------- the explorer
+
+def _explorer_cases():
+    import json
+
+    from reports._paths import RECORDS
+
+    out = []
+    for case in _cases():
+        record = json.loads((RECORDS / f"{case.slug}.json").read_text(encoding="utf-8"))
+        if "explorer" in record:
+            out.append((case, record))
+    return out
+
+
+def _displayed(page) -> dict:
+    rows = page.eval_on_selector_all(
+        "[data-explorer] [data-metric]",
+        "els => els.map(e => [e.dataset.against, e.dataset.group, e.dataset.metric,"
+        " e.dataset.value])")
+    return {(a, g, m): (float(v) if v != "" else None) for a, g, m, v in rows}
+
+
+def _expected(ex: dict, attr: str, thresholds: dict[str, int]) -> dict:
+    """The explorer's numbers recomputed here from the record's histograms."""
+    out = {}
+    a = ex["attributes"][attr]
+    for against, per_group in a["counts"].items():
+        fav, eligible = {}, []
+        for g in a["groups"]:
+            k = thresholds[g]
+            pos, neg = per_group[g]["pos"], per_group[g]["neg"]
+            tp, fp = sum(pos[k + 1:]), sum(neg[k + 1:])
+            fn, tn = sum(pos) - tp, sum(neg) - fp
+            n = tp + fp + fn + tn
+
+            def r(x, y):
+                return x / y if y else None
+
+            sr = r(tp + fp, n)
+            out[(against, g, "selection_rate")] = sr
+            out[(against, g, "tpr")] = r(tp, tp + fn)
+            out[(against, g, "fpr")] = r(fp, fp + tn)
+            out[(against, g, "ppv")] = r(tp, tp + fp)
+            fav[g] = sr if ex["favorable_prediction"] == 1 else 1 - sr
+            if n >= ex["min_group_size"] and n / ex["rows"] >= ex["min_group_share"]:
+                eligible.append(fav[g])
+        top = max(eligible or fav.values())
+        for g in a["groups"]:
+            out[(against, g, "favorable_rate")] = fav[g]
+            out[(against, g, "impact_ratio")] = fav[g] / top if top > 0 else None
+    return out
+
+
+def _close(got: dict, want: dict) -> None:
+    assert set(want) <= set(got), set(want) - set(got)
+    for key, value in want.items():
+        if value is None:
+            assert got[key] is None, key
+        else:
+            assert got[key] == pytest.approx(value, abs=1e-9), key
+
+
+def test_the_explorer_starts_at_the_records_numbers(page, server):
+    cases = _explorer_cases()
+    assert len(cases) >= 3
+    for case, record in cases:
+        page.errors.clear()
+        page.goto(f"{server}/cases/{case.slug}.html", wait_until="load")
+        ex = record["explorer"]
+        attr = ex["headline_attribute"]
+        got = _displayed(page)
+        audits = {"label": record["audit"], **record.get("audits", {})}
+        for g in record["audit"]["groups"]:
+            if g["attribute"] != attr:
+                continue
+            for against, audit in audits.items():
+                if (against, g["group"], "tpr") not in got:
+                    continue
+                mine = next(x for x in audit["groups"]
+                            if x["attribute"] == attr and x["group"] == g["group"])
+                for m in ("selection_rate", "tpr", "fpr", "ppv"):
+                    want = mine["metrics"][m]["value"]
+                    assert (got[(against, g["group"], m)] is None) == (want is None), (case, m)
+                    if want is not None:
+                        assert got[(against, g["group"], m)] == pytest.approx(want, abs=1e-9)
+                assert got[(against, g["group"], "impact_ratio")] == pytest.approx(
+                    mine["impact_ratio"]["value"], abs=1e-9), (case.slug, g["group"])
+        _close(got, _expected(ex, attr, {g: ex["threshold_index"]
+                                         for g in ex["attributes"][attr]["groups"]}))
+        assert not page.errors, (case.slug, page.errors)
+    assert not _foreign(page.requests), _foreign(page.requests)
+
+
+def test_moving_a_slider_recomputes_from_the_histograms(page, server):
+    case, record = _explorer_cases()[0]
+    ex = record["explorer"]
+    attr = ex["headline_attribute"]
+    groups = ex["attributes"][attr]["groups"]
+    page.goto(f"{server}/cases/{case.slug}.html", wait_until="load")
+    thresholds = {g: ex["threshold_index"] for g in groups}
+    # The keyboard moves one group's threshold: the slider is labelled with its name.
+    one = page.locator(f'[data-explorer] input[type=range][aria-label="{groups[0]}"]')
+    one.focus()
+    for _ in range(7):
+        page.keyboard.press("ArrowRight")
+    thresholds[groups[0]] += 7
+    before = _displayed(page)
+    _close(before, _expected(ex, attr, thresholds))
+    # The "all groups" slider moves every group.
+    every = page.locator('[data-explorer] input[type=range][aria-label="all groups"]')
+    every.focus()
+    page.keyboard.press("Home")
+    _close(_displayed(page), _expected(ex, attr, {g: 0 for g in groups}))
+    page.keyboard.press("End")
+    last = len(ex["edges"]) - 1
+    _close(_displayed(page), _expected(ex, attr, {g: last for g in groups}))
+    assert not page.errors, page.errors
+
+
+def test_the_equalising_buttons_trade_one_rate_for_another(page, server):
+    case, record = _explorer_cases()[0]
+    ex = record["explorer"]
+    attr = ex["headline_attribute"]
+    ref = ex["attributes"][attr]["reference"]
+    page.goto(f"{server}/cases/{case.slug}.html", wait_until="load")
+    page.locator('[data-explorer] button[data-equalise="selection_rate"]').click()
+    got = _displayed(page)
+    target = got[("label", ref, "selection_rate")]
+    spread = {g: abs(got[("label", g, "selection_rate")] - target)
+              for g in ex["attributes"][attr]["groups"]}
+    assert max(spread.values()) < 0.02, spread
+    assert page.locator("[data-explorer] [role=status]").inner_text().strip()
+    page.locator("[data-explorer] button[data-reset]").click()
+    _close(_displayed(page), _expected(ex, attr, {g: ex["threshold_index"]
+                                                  for g in ex["attributes"][attr]["groups"]}))
+    assert not page.errors, page.errors
+
+
+def test_the_explorer_works_from_file(browser, site):
+    case, _ = _explorer_cases()[0]
+    context = browser.new_context()
+    pg = context.new_page()
+    errors = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto((site / "cases" / f"{case.slug}.html").as_uri(), wait_until="load")
+    assert pg.locator("[data-explorer] input[type=range]").count() >= 3
+    assert pg.locator("[data-explorer] [data-metric=tpr]").count() >= 2
+    assert not errors, errors
+    context.close()

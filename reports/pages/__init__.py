@@ -15,7 +15,8 @@ from ._env import environment
 from ._narrative import read_narrative, shift_headings
 
 __all__ = ["Context", "FigureSpec", "Page", "cases_table", "coverage_table", "example_audit",
-           "pitfalls_table", "print_page", "read_narrative", "render_case", "short_title"]
+           "pitfalls_table", "print_page", "read_narrative", "render_case", "short_title",
+           "worksheet"]
 
 
 def short_title(case: Case) -> str:
@@ -56,6 +57,12 @@ def example_audit(run: dict, command: str) -> str:
     return environment().get_template("example_audit.md.j2").render(
         command=command, stdout=run["stdout"], views=views, table_metrics=TABLE_METRICS,
         ctx=Context(root=""))
+
+
+def worksheet(case: Case, record: dict) -> str:
+    """A printable one-page worksheet for a seminar on one case."""
+    return environment().get_template("worksheet.md.j2").render(
+        case=case, record=record, communication=COMMUNICATION, ctx=Context())
 
 
 def coverage_table(record: dict) -> str:
