@@ -307,14 +307,21 @@ def test_the_equalising_buttons_trade_one_rate_for_another(page, server):
     assert not page.errors, page.errors
 
 
-def test_the_explorer_works_from_file(browser, site):
+def test_the_explorer_and_search_work_from_file(browser, site):
+    """A seminar room may have no server: the page opened from disk still works."""
     case, _ = _explorer_cases()[0]
-    context = browser.new_context()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
-    errors = []
+    errors, requests = [], []
     pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on("request", lambda r: requests.append(r.url))
     pg.goto((site / "cases" / f"{case.slug}.html").as_uri(), wait_until="load")
     assert pg.locator("[data-explorer] input[type=range]").count() >= 3
     assert pg.locator("[data-explorer] [data-metric=tpr]").count() >= 2
+    pg.locator("input.md-search__input").click()
+    pg.keyboard.type("casebook", delay=20)
+    pg.locator(".md-search-result__item a").first.wait_for(state="attached", timeout=10_000)
     assert not errors, errors
+    assert all(u.startswith(("file:", "data:", "blob:", "about:")) for u in requests), requests
     context.close()
