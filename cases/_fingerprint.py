@@ -36,7 +36,8 @@ def identity_files(module_file: str | Path) -> list[Path]:
     """The files a case's record depends on, in a stable order."""
     engine = [p for p in sorted((ROOT / "fairness").rglob("*.py"))
               if p.relative_to(ROOT).as_posix() not in PRESENTATION]
-    runner = sorted((ROOT / "cases").glob("_*.py"))
+    # The runner's modules; not the package's __init__, which only registers the cases.
+    runner = sorted(p for p in (ROOT / "cases").glob("_*.py") if p.name != "__init__.py")
     return [*engine, *runner, Path(module_file).resolve(), ROOT / "requirements.lock"]
 
 

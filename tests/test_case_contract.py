@@ -173,6 +173,7 @@ def test_the_page_renders_with_every_section(case):
         assert section in heads, section
     captions = re.findall(r"<figcaption>(.*?)</figcaption>", page.markdown)
     assert captions and all("ynthetic" in c for c in captions)
+    _tables_are_rectangular(page.markdown)
     assert 'abstract "At a glance"' in page.markdown and "data are synthetic" in page.markdown
 
 
@@ -198,3 +199,20 @@ def test_a_variant_keeps_the_world(case):
         for name in v.knobs:
             assert case.knob(name).acts_on != "world", v.name
     assert all(dataclasses.is_dataclass(v) for v in case.variants)
+
+
+_CELL = re.compile(r"(?<!\\)\|")
+
+
+def _tables_are_rectangular(markdown: str) -> None:
+    """Every row of every markdown table has as many cells as its header."""
+    width = None
+    for line in markdown.splitlines():
+        line = line.strip()
+        if not line.startswith("|"):
+            width = None
+            continue
+        cells = len(_CELL.findall(line)) - 1
+        if width is None:
+            width = cells
+        assert cells == width, line[:120]
