@@ -187,9 +187,8 @@ def _analyses(run) -> dict:
 TRACKED = {
     "flagged_per_million": lambda run: _per_million(run)["flagged"],
     "flagged_without_threat_per_million": lambda run: _per_million(run)["false_positives"],
-    "flagged_per_million_by_group": lambda run: {
-        g["group"]: Estimate.from_dict(g["metrics"]["selection_rate"]).scaled(PER)
-        for g in run.audit().groups_of("group")},
+    "flagged_per_million_by_group": lambda run: {g["group"]: Estimate.from_dict(
+        g["metrics"]["selection_rate"]).scaled(PER) for g in run.audit().groups_of("group")},
     "formula": _formula,
 }
 
@@ -211,17 +210,15 @@ CASE = Case(
                 "reverse-engineered by Human Rights Watch (2019)",
     summary=(
         "A rule flags for investigation every resident recorded under any of 36 invented "
-        "'person types', each an ordinary, lawful behaviour. Almost nobody poses the threat "
-        "a legitimate system would look for, so almost every flag falls on someone who did "
-        "nothing unlawful, and more often on group B. Equalising flag rates between the "
-        "groups passes the fairness tests and harms as many people: the lesson is to refuse "
-        "the task."),
+        "'person types', each an ordinary, lawful behaviour. Almost nobody poses the threat a "
+        "legitimate system would look for, so almost every flag falls on someone who did "
+        "nothing unlawful, and more often on group B. Equal flag rates pass the fairness tests "
+        "and leave the harm in place: the lesson is to refuse the task."),
     pitfalls=("a loss or metric that does not fit the need",
               "statistical bias in the data or labels"),
-    regulation="EU AI Act: Art. 5(1)(c) bans social scoring and Art. 5(1)(d) crime-risk "
-               "prediction based solely on profiling; a list of hand-written rules may fall "
-               "outside its definition of an AI system (Recital 12), and national-security uses "
-               "outside its scope (Art. 2(3))",
+    regulation="EU AI Act: Art. 5(1)(c) bans social scoring, Art. 5(1)(d) crime prediction based "
+               "solely on profiling; hand-written rules may not be an AI system (Recital 12), "
+               "and national-security uses are outside its scope (Art. 2(3))",
     make_data=make_mass_categorisation_data,
     columns=(
         Column("group", "sensitive", "Group A (60% of residents) or group B (40%): abstract, "
@@ -254,9 +251,8 @@ CASE = Case(
                             "are flagged than residents of group A who did nothing wrong"),
     metrics_that_matter={
         "selection_rate": "The flag rate: the share of a group put under investigation.",
-        "fpr": "Flagged among those who did nothing wrong: against the operators' label it "
-               "counts only misrecorded behaviour; against the truth it is nearly everyone "
-               "flagged.",
+        "fpr": "Flagged among those who did nothing wrong: against the operators' label, only "
+               "misrecorded behaviour; against the truth, nearly everyone flagged.",
         "ppv": "Flagged who are real threats: against the truth, close to the share of "
                "threats in the population."},
     decide=_decide,

@@ -109,8 +109,10 @@ def test_the_page_says_what_the_record_shows(record):
     assert {b.id for b in blocks if isinstance(b, Figure)} == {"flags-by-categories"}
     tables = {b.title: b for b in blocks if isinstance(b, Table)}
     assert len(tables["The 36 person types of this synthetic world"].rows) == 36
-    rows = tables["What equal flag rates change, and what they do not"].rows
-    assert [r[0] for r in rows][0].startswith("The rule") and len(rows) == 3
+    parity = tables["What equal flag rates change, and what they do not"]
+    assert [c.header for c in parity.columns][1] == "The rule" and len(parity.columns) == 4
+    everyone = next(r for r in parity.rows if r[0].startswith("All flagged"))
+    assert everyone[1] == everyone[3]  # the same total
     text = " ".join(b.markdown for b in blocks if isinstance(b, Text))
     assert "refuse the task" in text and "decline" in text and "synthetic" in text
     assert np.isclose(record["analyses"]["decisions"][0]["flagged"]["value"],
