@@ -17,8 +17,8 @@ LINES = {"pairwise_site": "pairwise score on the site (held out)", "exposed": "p
 PAIRWISE = ("pairwise_site", "pairwise_population", "precision")
 SWEPT = {  # knob: figure title, what it plots, caption
     "deployment_shift": ("Pairwise scores and precision as photos leave the site", PAIRWISE,
-                         "At 1 they carry none of the site's difference: the score is at chance "
-                         "(dashed), precision at the prevalence."),
+                         "At 1 photos off the site carry none of its difference: the score is "
+                         "at chance (dashed), precision at the prevalence."),
     "self_presentation": ("Pairwise scores and precision as self-presentation fades",
                           (*PAIRWISE, "exposed"), "At 0 no one presents differently on the "
                           "site; the model still infers about half of everyone."),
@@ -45,7 +45,7 @@ def blocks(record: dict) -> list:
              f"{prose(site['women'])}: the pairwise score the paper reported (81% and 71%). "
              "Nobody meets people in pairs of one gay and one straight. In a population where "
              f"{rate} people is gay or lesbian and photos carry {1 - shift:.0%} of the site's "
-             f"self-presentation difference (our assumptions), the score is {prose(pop['all'])}"
+             f"difference (our assumptions), the pairwise score falls to {prose(pop['all'])}"
              f", and of every 1,000 people it infers {prose(n['flagged'], 'count')} to be gay or "
              f"lesbian: {prose(n['false_positives'], 'count')} straight people "
              f"falsely outed and {prose(n['true_positives'], 'count')} gay or lesbian people outed "
