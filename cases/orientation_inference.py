@@ -128,11 +128,11 @@ def _judged(run) -> dict:
 def _mitigated(run) -> dict:
     """The equal-error-rates mitigation as the runner runs it, against the model at its own
     threshold and at the one that exposes as many people."""
-    train, test = run.train, run.test
+    train, test, men = run.train, run.test, run.case.reference["sex"]
     out = run_mitigation(MITIGATION, estimator=run.make_model(), X_train=train[run.features],
                          y_train=train["gay_or_lesbian"].to_numpy(), X_test=test[run.features],
                          sensitive_train=train["sex"].astype(str),
-                         sensitive_test=test["sex"].astype(str), privileged="men",
+                         sensitive_test=test["sex"].astype(str), privileged=men,
                          random_state=run.spec.seed, favorable=run.case.favorable_prediction)
     decided = test.drop(columns="score").assign(prediction=np.asarray(out.y_pred, int))
     mitigated = run.with_decisions(decided)
