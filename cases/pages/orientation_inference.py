@@ -3,7 +3,7 @@ and a fairness mitigation that exposes as many people."""
 
 from __future__ import annotations
 
-from fairness import AuditResult, format_number, format_prose, format_rate_in
+from fairness import AuditResult, format_number, format_prose, format_rate_in, format_share
 
 from ..blocks import Col, Figure, Series, Table, Text
 
@@ -38,6 +38,13 @@ def blocks(record: dict) -> list:
 
     def most(prefix: str) -> str:
         return max((f for f in leak if f.startswith(prefix)), key=lambda f: leak[f]["value"])
+
+    def both(key: str) -> str:
+        return " and ".join(format_number(round(x[key]["value"])) for x in (mit, same))
+
+    rows = (("the model, threshold 0.5", m["model"]), (m["name"], m["mitigated"]),
+            (f"the model, threshold {m['matched_threshold']:.2f}", m["same_exposure"]))
+    same, mit = m["same_exposure"]["per_1000"], m["mitigated"]["per_1000"]
 
     out = [
         Text(f"On the dating site's held-out users the model ranks a gay man above a straight man "
@@ -98,22 +105,15 @@ def blocks(record: dict) -> list:
                 a["leakage"]["together"]["auc"]]],
               "On the site's held-out users; 0.5: the features reveal nothing. No channel is "
               "orientation and none alone says much; together they leak it."),
-    ]
-    rows = (("the model, threshold 0.5", m["model"]), (m["name"], m["mitigated"]),
-            (f"the model, threshold {m['matched_threshold']:.2f}", m["same_exposure"]))
-    same, mit = m["same_exposure"]["per_1000"], m["mitigated"]["per_1000"]
-
-    def both(key: str) -> str:
-        return " and ".join(format_number(round(x[key]["value"])) for x in (mit, same))
-
-    out += [
         Text(f"**A fairness mitigation that succeeds.** `{m['name']}` equalises the error rates "
              "of women and men, and on its own terms it works: the gap in false outings, straight "
              f"women against straight men, goes from {prose(m['model']['fpr_gap'], 'points')} to "
              f"{prose(m['mitigated']['fpr_gap'], 'points')}, and accuracy rises from "
-             f"{prose(m['model']['accuracy'])} to {prose(m['mitigated']['accuracy'])}. It "
-             f"exposes {prose(mit['flagged'], 'count')} of every 1,000 people; the model "
-             f"itself at threshold {m['matched_threshold']:.2f} exposes as many. Both falsely "
+             f"{format_share(m['model']['accuracy']['value'])} to "
+             f"{format_share(m['mitigated']['accuracy']['value'])}. It exposes "
+             f"{prose(mit['flagged'], 'count')} of every 1,000 people; the model itself at "
+             f"threshold {m['matched_threshold']:.2f} exposes as many, with an accuracy of "
+             f"{format_share(m['same_exposure']['accuracy']['value'])}. Both falsely "
              f"out about as many straight people ({both('false_positives')}) and out about as "
              f"many gay or lesbian people ({both('true_positives')}). The mitigation changes "
              "which of the exposed are women and which are men, not how many they are. No "
