@@ -33,6 +33,7 @@ _MODULES = (
     "hiring",
     "border_lie_detection",
     "babysitter_scoring",
+    "orientation_inference",
     "mass_categorisation",
     "text_detector",
 )
