@@ -24,18 +24,19 @@ def blocks(record: dict) -> list:
         Text(f"The benchmark's {sum(v['real'] for v in bench.values()):,} real clips include "
              f"{real_darker} of darker-skinned people "
              f"({format_share(record['manifest']['knobs'][KNOB], 0)}), while the faces swapped "
-             "into its fakes are more varied: in the benchmark, a darker-skinned clip is a "
-             f"fake {_p(fakes['darker'])} of the time, a lighter-skinned one "
-             f"{_p(fakes['lighter'])}. The detector learns that lesson. On the platform, where "
+             "into its fakes are more varied. In the benchmark, then, "
+             f"{_p(fakes['darker'])} of darker-skinned clips are fakes and "
+             f"{_p(fakes['lighter'])} of lighter-skinned ones. The detector learns that "
+             "lesson. On the platform, where "
              f"fakes are equally common in every group, it flags {_p(h['group_value'])} of "
              f"darker-skinned people's real clips as fakes and {_p(h['reference_value'])} of "
              f"lighter-skinned people's. Crossed with sex the gap widens: "
              f"{_p(worst['metrics']['fpr'])} for {_who(worst['group'])}, "
-             f"{_p(best['metrics']['fpr'])} for {_who(best['group'])}. The same lesson makes "
-             f"it miss fewer fakes of darker-skinned people "
-             f"({_p(by['darker × female']['metrics']['fnr'])} of darker-skinned women's "
-             f"against {_p(by['lighter × male']['metrics']['fnr'])} of lighter-skinned men's):"
-             " it has learned skin tone, not swaps. All numbers come from a synthetic world."),
+             f"{_p(best['metrics']['fpr'])} for {_who(best['group'])}. The same lesson lets "
+             f"fewer fakes pass: {_p(by['darker × female']['metrics']['fnr'])} of darker-"
+             f"skinned women's, against {_p(by['lighter × male']['metrics']['fnr'])} of "
+             "lighter-skinned men's. It has learned skin tone, not swaps. All numbers come from "
+             "a synthetic world."),
         Table("What the detector learned from: the benchmark, by skin tone × sex",
               [Col("Group"), Col("Real clips", "count"), Col("Fakes", "count"),
                Col("Share of its clips that are fakes", "percent"),
@@ -64,16 +65,14 @@ def blocks(record: dict) -> list:
                "lighter-skinned men's least; fakes are missed in the opposite order.",
                [Series.of(label, list(by), [g["metrics"][m] for g in groups]) for label, m in
                 (("real clips flagged (FPR)", "fpr"), ("fakes missed (FNR)", "fnr"))],
-               xlabel="Skin tone × sex", ylabel="Error rate", chart="errorbar",
-               y_kind="percent"),
-        Text("**Unawareness does not help.** Skin tone is not an input. Without face "
-             "luminance, the one input that reveals it, the gap in real clips flagged is "
+               xlabel="Skin tone × sex", ylabel="Error rate", chart="errorbar", y_kind="percent"),
+        Text("**Unawareness does not help.** Without face luminance, the one input that "
+             "reveals skin tone, the gap in real clips flagged is "
              f"{_p(variant['headline']['label']['difference'], 'points')}; with it, "
-             f"{_p(h['difference'], 'points')}. The detector hardly weighs luminance (a weight "
-             f"of {w['face_luminance']} per standard deviation). It learned the benchmark's "
-             f"lesson through the noise and compression scores (weights "
-             f"{w['noise_inconsistency']} and {w['compression_blockiness']}), which low light "
-             "raises in every dim clip, real or fake."),
+             f"{_p(h['difference'], 'points')}. The detector hardly weighs luminance (weight "
+             f"{w['face_luminance']} per standard deviation): it learned the lesson through the "
+             f"noise and compression scores ({w['noise_inconsistency']} and "
+             f"{w['compression_blockiness']}), which low light raises in every dim clip."),
     ]
     pts = record.get("sweeps", {}).get(KNOB)
     return out + (_rebalancing(record, pts, real_darker) if pts else [])
@@ -111,17 +110,17 @@ def _rebalancing(record: dict, pts: list[dict], real_darker: int) -> list:
                line("fpr"), xlabel=X_SHARE, ylabel="Real clips flagged (FPR)",
                y_kind="percent"),
         Figure("rebalancing-missed", "Fakes missed, as the benchmark is rebalanced",
-               "As the previous figure, for the fakes the detector lets pass. Bands: 95% "
-               "intervals. " + SYNTHETIC, "Line chart: fakes of darker-skinned people are "
-               "missed more often as the benchmark is rebalanced, those of lighter-skinned "
-               "people about as often.", line("fnr"), xlabel=X_SHARE,
-               ylabel="Fakes missed (FNR)", y_kind="percent"),
+               "As the previous figure, for the fakes the detector lets pass. " + SYNTHETIC,
+               "Line chart: fakes of darker-skinned people are missed more often as the "
+               "benchmark is rebalanced, those of lighter-skinned people about as often.",
+               line("fnr"), xlabel=X_SHARE, ylabel="Fakes missed (FNR)", y_kind="percent"),
     ]
     ran = [e for e in record.get("mitigations", {}).get("entries", []) if e["error"] is None]
     if not ran:
         return out
-    best = min((e for e in ran if e["stage"] != "post"),
-               key=lambda e: abs(e["headline"]["difference"]["value"]))
+    best, blind = (min((e for e in ran if keep(e)), key=lambda e: abs(e["headline"][
+        "difference"]["value"])) for keep in (lambda e: e["stage"] != "post",
+                                               lambda e: not e["needs_sensitive_at_prediction"]))
     post = sorted(e["headline"]["difference"]["value"] for e in ran if e["stage"] == "post")
     rows = [[f"Benchmark with {format_share(q['value'], 0)} darker-skinned real clips"
              + (" (this page)" if q is here else ""), "data", q["headline"]["difference"],
@@ -132,18 +131,19 @@ def _rebalancing(record: dict, pts: list[dict], real_darker: int) -> list:
               "yes" if e["needs_sensitive_at_prediction"] else "no"] for e in ran]
     return out + [
         Text("**Mitigating instead.** The mitigations keep the biased benchmark and change the "
-             f"learning or the decisions, for skin tone. The closest to zero, {best['name']}, "
+             f"learning or the decisions, for skin tone. The nearest to equal, {best['name']}, "
              f"leaves a gap of {_p(best['headline']['difference'], 'points')} at a balanced "
              f"accuracy of {_p(best['balanced_accuracy'])}"
-             + (", but it needs each clip's skin tone when deciding"
-                if best["needs_sensitive_at_prediction"] else "") + f". The {len(post)} that "
-             "only change the decisions are fitted, per skin tone, on a validation split of the "
-             f"benchmark, which holds part of its {real_darker} darker-skinned real clips. On "
-             f"the platform they leave gaps from {format_number(round(100 * post[0], 1))} to "
-             f"{format_number(round(100 * post[-1], 1))} points. "
-             "Those that equalise flag rates overshoot (lighter-skinned people's real clips are "
-             "then flagged more) and leave a large equalized-odds difference: the gap has moved "
-             "to the fakes missed."),
+             + (f", but it needs each clip's skin tone when deciding; of those that do not, "
+                f"{blind['name']} leaves {_p(blind['headline']['difference'], 'points')} at "
+                f"{_p(blind['balanced_accuracy'])}" if blind is not best else "")
+             + f". The {len(post)} that only change the decisions are fitted per skin tone on "
+             f"a validation split of the benchmark, with a share of its {real_darker} "
+             "darker-skinned real clips; on the platform they leave gaps from "
+             f"{format_number(round(100 * post[0], 1))} to "
+             f"{format_number(round(100 * post[-1], 1))} points. Those that equalise flag "
+             "rates overshoot (lighter-skinned people's real clips are then flagged more) and "
+             "leave a large equalized-odds difference: the gap has moved to the fakes missed."),
         Table("Rebalancing the benchmark, or mitigating on the biased one",
               [Col("Detector"), Col("Fix"), Col("Darker minus lighter, real clips flagged",
                                                 "points"), Col("Balanced accuracy", "percent"),
@@ -162,13 +162,13 @@ def _rebalancing(record: dict, pts: list[dict], real_darker: int) -> list:
                "Scatter plot: the rebalanced benchmarks reach a small gap at the best balanced "
                "accuracy; a few mitigations on the biased benchmark come close, most sit lower "
                "or further from zero.",
-               [Series.of(label, [q["headline"]["difference"]["value"] for q in xs],
+               [Series.of(label, [100 * q["headline"]["difference"]["value"] for q in xs],
                           [q["balanced_accuracy"] if "balanced_accuracy" in q else
                            err(q)["balanced_accuracy"] for q in xs]) for label, xs in
                 (("rebalanced benchmark", pts),
                  (f"mitigations ({format_share(here['value'], 0)} benchmark)", ran))],
-               xlabel="Darker minus lighter, real clips flagged", ylabel="Balanced accuracy",
-               chart="errorbar", y_kind="percent")]
+               xlabel="Darker minus lighter, real clips flagged (percentage points)",
+               ylabel="Balanced accuracy", chart="errorbar", y_kind="percent")]
 
 
 def _p(est: dict, kind: str = "percent") -> str:
