@@ -36,6 +36,7 @@ _MODULES = (
     "orientation_inference",
     "mass_categorisation",
     "text_detector",
+    "deepfake_detector",
 )
 
 
