@@ -14,6 +14,7 @@ PER_100K = (("Future offenders", "positives"), ("Flagged", "flagged"),
 CODING = (("AUC", "number", "auc"), ("Accuracy", "percent", "accuracy"), ("Balanced accuracy",
           "percent", "balanced_accuracy"), ("Recorded offenders flagged (TPR)", "percent", "tpr"),
           ("Flagged who are recorded (PPV)", "percent", "ppv"))
+EVALUATIONS = ("claimed", "honest", "fixed and retrained")
 
 
 def _reliability(a: dict, against: str) -> Figure:
@@ -94,7 +95,7 @@ def blocks(record: dict) -> list:
              f"hardly moves: flagging nobody would be right about {nobody} of people."),
         Table("What was reported, and what the model would do",
               [Col("Evaluation"), *(Col(h, kind) for h, kind, _ in CODING)],
-              [[name, *(code[name][k] for _, _, k in CODING)] for name in code],
+              [[name, *(code[name][k] for _, _, k in CODING)] for name in EVALUATIONS],
               "Against recorded violence. Claimed: the model with the coding error, tested on "
               "data with the same error. Honest: that model on correctly coded data. Fixed and "
               "retrained: the case's model. AUC with Hanley-McNeil intervals, rates with Wilson."),
@@ -124,7 +125,7 @@ def blocks(record: dict) -> list:
             "AUC against recorded violence; bands: 95% Hanley-McNeil intervals. Synthetic world.",
             "The claimed AUC rises with the coding error; the honest AUC of the same model falls.",
             [Series.over_sweep(pts, name, lambda q, n=name: q["tracked"]["coding_error"][n]["auc"])
-             for name in code], xlabel="coding_error (share of the outcome window leaking)",
+             for name in EVALUATIONS], xlabel="coding_error (share of the outcome window leaking)",
             ylabel="AUC", reference_line=0.5))
     if pts := sweeps.get("base_rate"):
         out.append(Figure(
