@@ -30,6 +30,7 @@ from ._world import categorical, streams, validated
 # In the order of the course's cases (shared/CASES.md).
 _MODULES = (
     "predictive_policing",
+    "violence_risk_scoring",
     "hiring",
     "border_lie_detection",
     "babysitter_scoring",

@@ -333,10 +333,10 @@ def calibrated_eq_odds(cost_constraint: str):
         for who, rate, base in (("privileged group", post.priv_mix_rate, post.base_rate_priv),
                                 ("others", post.unpriv_mix_rate, post.base_rate_unpriv)):
             if rate > 0:
-                side = "favourable" if base >= 0.5 else "unfavourable"
+                side = "a favourable" if base >= 0.5 else "an unfavourable"
                 inp.notes.append(
                     f"each replaced score of the {who} equals its favourable base rate "
-                    f"{base:.3f}, so it becomes an {side} decision"
+                    f"{base:.3f}, so it becomes {side} decision"
                 )
         return MitigationOutput(inp.from_favorable(_favorable(out)), score)
 
