@@ -27,7 +27,8 @@ from ._run import BOOTSTRAP, Decisions, Run
 from ._runner import RECORD_SCHEMA, rerun, run_case, start, versions
 from ._world import categorical, streams, validated
 
-_MODULES = ("predictive_policing", "hiring", "border_lie_detection", "babysitter_scoring")
+_MODULES = ("predictive_policing", "hiring", "border_lie_detection", "babysitter_scoring",
+            "face_surveillance")
 
 
 def all_cases() -> dict[str, Case]:
