@@ -34,6 +34,7 @@ _MODULES = (
     "hiring",
     "border_lie_detection",
     "babysitter_scoring",
+    "face_surveillance",
     "orientation_inference",
     "mass_categorisation",
     "text_detector",
