@@ -127,7 +127,17 @@ def _bounds(est: Any) -> tuple[float, float]:
     return math.nan, math.nan
 
 
-def _percent_axis(ax, axis: str = "y", points: bool = False, decimals: int = 0) -> None:
+def _percent_axis(ax, axis: str = "y", points: bool = False, decimals: int | None = None
+                  ) -> None:
+    """Tick labels in percent (or percentage points), with as many decimals as the
+    ticks' spacing needs: a span of a fraction of a point must not read "0, 0, +1"."""
+    if decimals is None:
+        lo, hi = ax.get_ylim() if axis == "y" else ax.get_xlim()
+        ticks = [t for t in (ax.get_yticks() if axis == "y" else ax.get_xticks())
+                 if lo <= t <= hi]
+        step = min((b - a for a, b in zip(ticks, ticks[1:], strict=False)), default=1.0)
+        decimals = max(0, min(3, -math.floor(math.log10(100 * step)))) if step > 0 else 0
+
     def fmt(x, _pos):
         v = 100 * x
         s = f"{v:+.{decimals}f}" if points else f"{v:.{decimals}f}%"
