@@ -23,10 +23,23 @@ COMMAND = (
     "--out my-audit"
 )
 
-def display_command() -> str:
-    """:data:`COMMAND` for the page: one option per line, with shell line continuations."""
+# The page's other examples, each run at build time in the same folder, in this order.
+_DATA = f"casebook audit {EXAMPLE_REL} --label repaid"
+EXTRA_COMMANDS = {
+    "ll144": f"{_DATA} --prediction approved --sensitive sex --sensitive race_ethnicity "
+             "--intersectional --ll144 --out ll144-audit",
+    "suppress": f"{_DATA} --prediction approved --sensitive sex --sensitive race_ethnicity "
+                "--intersectional --ll144 --suppress-below 30 --out published-audit",
+    "after": f"{_DATA} --prediction approved_v2 --score score_v2 --sensitive group "
+             "--sensitive sex --reference group=25-44 --reference sex=male --out my-audit-v2",
+    "compare": "casebook compare my-audit my-audit-v2 --out before-vs-after",
+}
+
+
+def display_command(command: str = COMMAND) -> str:
+    """A command for the page: one option per line, with shell line continuations."""
     out: list[str] = []
-    for part in COMMAND.split(" "):
+    for part in command.split(" "):
         if part.startswith("--") or not out:
             out.append(part)
         else:
@@ -50,8 +63,8 @@ def make_loan_decisions(n_rows: int = 2000, random_state: int = 7) -> list[dict]
     lender's score also, wrongly, marks down the youngest applicants and,
     a little, women. ``repaid`` is known for everyone, which a real lender
     never has (it sees repayment only for the loans it made).
-    ``approved_v2`` is a new model's decision: the same score without the
-    penalty on the youngest (for ``casebook compare``). ``race_ethnicity``
+    ``score_v2`` and ``approved_v2`` are a new model's: the same score without
+    the penalty on the youngest (for ``casebook compare``). ``race_ethnicity``
     plays no part in any decision (for the LL144 table); it is drawn last,
     so the other columns are those of the file before it existed.
 
@@ -66,13 +79,13 @@ def make_loan_decisions(n_rows: int = 2000, random_state: int = 7) -> list[dict]
     -------
     list of dict
         Rows with ``applicant_id``, ``group``, ``sex``, ``race_ethnicity``,
-        ``score``, ``approved``, ``approved_v2`` and ``repaid``.
+        ``score``, ``approved``, ``score_v2``, ``approved_v2`` and ``repaid``.
 
     Examples
     --------
     >>> rows = make_loan_decisions(10)
-    >>> sorted(rows[0])
-    ['applicant_id', 'approved', 'approved_v2', 'group', 'race_ethnicity', 'repaid', 'score', 'sex']
+    >>> list(rows[0])[:4]
+    ['applicant_id', 'group', 'sex', 'race_ethnicity']
     """
     rng = np.random.default_rng(random_state)
     group = rng.choice(len(GROUPS), size=n_rows, p=GROUP_SHARES)
@@ -90,8 +103,8 @@ def make_loan_decisions(n_rows: int = 2000, random_state: int = 7) -> list[dict]
     return [
         {"applicant_id": f"A{i + 1:05d}", "group": GROUPS[group[i]], "sex": SEXES[sex[i]],
          "race_ethnicity": RACES[race[i]], "score": f"{score[i]:.4f}",
-         "approved": int(approved[i]), "approved_v2": int(approved_v2[i]),
-         "repaid": int(repaid[i])}
+         "approved": int(approved[i]), "score_v2": f"{score_v2[i]:.4f}",
+         "approved_v2": int(approved_v2[i]), "repaid": int(repaid[i])}
         for i in range(n_rows)
     ]
 

@@ -97,7 +97,7 @@ def cmd_audit(args) -> int:
 
     import fairness
     from fairness import format_estimate
-    from fairness._result import is_suppressed, suppression
+    from fairness._result import is_suppressed, suppressed_warnings, suppression
     from reports._io import read_table, write_json
     from reports._report import audit_html
 
@@ -181,8 +181,9 @@ def cmd_audit(args) -> int:
         print(f"  cross-check: {cc['n_compared']} values against {', '.join(cc['libraries'])}, "
               f"max abs difference {cc['max_abs_diff']:.1e}"
               + ("" if cc["all_agree"] else " — DISAGREEMENT, see audit.json"))
-    if d["warnings"]:
-        print(f"  {len(d['warnings'])} warning(s), first: {d['warnings'][0]}")
+    warnings = suppressed_warnings(d, hidden) if hidden else d["warnings"]
+    if warnings:
+        print(f"  {len(warnings)} warning(s), first: {warnings[0]}")
     if hidden:
         print(f"  suppressed for publication: {len(hidden['groups'])} group(s) of fewer than "
               f"{hidden['below']:,} rows, in audit.md and audit.html (audit.json keeps them)")
