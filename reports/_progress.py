@@ -156,7 +156,8 @@ class Reporter:
     def listen(self, queue: Any) -> threading.Thread:
         """Hand what worker processes put on ``queue`` to this reporter, in a thread.
 
-        The thread stops at a ``None`` on the queue.
+        A log line is shown as ``[task] line``. The thread stops at a ``None``
+        on the queue.
         """
         def run() -> None:
             while True:
@@ -167,7 +168,7 @@ class Reporter:
                     _, name, done, total, what = item
                     self.update(name, done, total, what)
                 elif item[0] == "log":
-                    self.log(item[2])
+                    self.log(f"[{item[1]}] {item[2]}")
 
         thread = threading.Thread(target=run, name="casebook-progress", daemon=True)
         thread.start()

@@ -100,7 +100,7 @@ def _markdown_environment() -> jinja2.Environment:
 # --------------------------------------------------------------------------- figures
 
 
-def _svg_text(fig) -> str:
+def _svg_text(fig: Any) -> str:
     import matplotlib.pyplot as plt
 
     from ._figures import _RC
@@ -113,7 +113,7 @@ def _svg_text(fig) -> str:
     return buf.getvalue()
 
 
-def inline_svg(fig, prefix: str, title: str, description: str) -> Markup:
+def inline_svg(fig: Any, prefix: str, title: str, description: str) -> Markup:
     """A matplotlib figure as SVG to put inside HTML, with its ``<title>`` and ``<desc>``.
 
     The XML prologue and metadata go; every ``id`` gets ``prefix`` so that

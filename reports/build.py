@@ -22,18 +22,24 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cases import all_cases, inputs_sha256, run_case, versions
 
 from ._io import write_json
 from ._paths import CACHE, CONFIG, COVERAGE, DOCS, RECORDS, ROOT, SITE
 
+if TYPE_CHECKING:
+    from ._progress import Progress, Reporter
+
 Log = Callable[[str], None]
 STAMP = ".casebook-stamp"
 # What the site is made of: a change to any of these rebuilds it.
 SITE_INPUTS = ("docs", "reports/records", "reports/pages", "reports/_figures.py",
                "reports/_mkdocs_hooks.py", "reports/_example.py", "cases/text", "cases/pages",
-               "cases/blocks.py", "benchmarks/results", "mkdocs.yml")
+               "cases/blocks.py", "benchmarks/results", "mkdocs.yml",
+               # the worked examples' commands write the reports the site serves
+               "reports/cli.py", "reports/_report.py")
 
 
 def stale_reason(case, path: Path, force: bool = False) -> str | None:
@@ -90,7 +96,8 @@ def _init_worker(queue) -> None:
     _PROGRESS_QUEUE = queue
 
 
-def _run_one(slug: str, log: Log | None = None, progress=None) -> tuple[str, dict, float]:
+def _run_one(slug: str, log: Log | None = None, progress: Progress | None = None
+             ) -> tuple[str, dict, float]:
     """Run one case with the defaults (in a worker process, or here with ``log``/``progress``).
 
     In a worker started with a progress queue, the log lines and each step's
@@ -112,7 +119,7 @@ def _run_one(slug: str, log: Log | None = None, progress=None) -> tuple[str, dic
 
 
 def update_records(cases: dict, records: Path, force: bool, log: Log, jobs: int | None = None,
-                   reporter=None) -> tuple[list[str], list[str]]:
+                   reporter: Reporter | None = None) -> tuple[list[str], list[str]]:
     """Re-run the cases whose records are stale, in parallel processes.
 
     ``reporter`` (a :class:`reports._progress.Reporter`) shows each case's
@@ -249,7 +256,7 @@ def build_site(site: Path = SITE, log: Log = print, force: bool = False, *,
 
 
 def build(force: bool = False, log: Log = print, *, records: Path = RECORDS,
-          site: Path = SITE, jobs: int | None = None, reporter=None) -> int:
+          site: Path = SITE, jobs: int | None = None, reporter: Reporter | None = None) -> int:
     """Bring records up to date and build the site.
 
     Parameters

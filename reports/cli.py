@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -374,7 +375,8 @@ def make_parser() -> argparse.ArgumentParser:
                            metavar="COMMAND")
 
     def command(name: str, text: str, **kw) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=text.replace("%", "%%"), description=text,
+        return sub.add_parser(name, help=text.replace("%", "%%"),
+                              description=textwrap.fill(text[:1].upper() + text[1:] + ".", 79),
                               formatter_class=_Help, **kw)
 
     s = command("list", "list every case, one line each, with its knobs and their defaults")

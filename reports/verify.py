@@ -19,12 +19,15 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fairness import TOLERANCE
 
 from ._paths import COVERAGE, RECORDS
 from ._terminal import text_table
+
+if TYPE_CHECKING:
+    from ._progress import Reporter
 
 REL_TOLERANCE = 1e-12  # for large numbers (a sum of a block of data, a count per 100,000)
 SHOW = 20  # differing fields printed per case
@@ -157,7 +160,7 @@ def verify_case(case, committed: dict, log: Callable[[str], None] = lambda m: No
 
 
 def verify(slugs: Iterable[str] | None = None, log: Callable[[str], None] = print, *,
-           records: Path = RECORDS, reporter=None) -> int:
+           records: Path = RECORDS, reporter: Reporter | None = None) -> int:
     """Re-run every case (or those named) and compare it with its committed record.
 
     Parameters

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from reports._paths import ROOT
-from reports.cli import AUDIT_EXAMPLES, _Help, main, make_parser
+from reports.cli import AUDIT_EXAMPLES, COMPARE_EXAMPLES, _Help, main, make_parser
 
 
 def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
@@ -58,15 +58,20 @@ def _examples(epilog: str) -> list[list[str]]:
 
 
 def test_the_help_examples_run(tmp_path, monkeypatch, capsys):
-    examples = _examples(AUDIT_EXAMPLES)
-    assert len(examples) == 2
-    monkeypatch.chdir(ROOT)
-    for i, argv in enumerate(examples):
-        argv = argv[:argv.index("--out")] + ["--out", str(tmp_path / str(i)),
-                                             "--no-cross-check", "--bootstrap", "50"]
-        assert main(argv) == 0, capsys.readouterr().err
-        assert (tmp_path / str(i) / "audit.html").exists()
-    assert "ll144" in json.loads((tmp_path / "1" / "audit.json").read_text())
+    """Every command of `audit --help` and `compare --help`, as printed, in a folder holding
+    the example file (with fewer draws and no cross-check, to be quick)."""
+    examples = _examples(AUDIT_EXAMPLES) + _examples(COMPARE_EXAMPLES)
+    assert len(examples) == 5
+    data = tmp_path / "docs" / "examples" / "loan_decisions.csv"
+    data.parent.mkdir(parents=True)
+    data.write_bytes((ROOT / "docs" / "examples" / "loan_decisions.csv").read_bytes())
+    monkeypatch.chdir(tmp_path)
+    for argv in examples:
+        quick = ["--no-cross-check"] if argv[0] == "audit" else []
+        assert main([*argv, *quick, "--bootstrap", "50"]) == 0, capsys.readouterr().err
+    assert "ll144" in json.loads((tmp_path / "ll144-audit" / "audit.json").read_text())
+    assert (tmp_path / "my-audit" / "audit.html").exists()
+    assert (tmp_path / "before-vs-after" / "compare.html").exists()
 
 
 @pytest.mark.parametrize(("argv", "message"), [
@@ -212,7 +217,7 @@ def test_worker_processes_report_through_the_queue():
     assert "one: step 2/2: step 1" in lines[1:] or any(
         line.startswith("one: step 2/2: step 1") for line in lines)
     assert any(line.startswith("two: done, 3 steps in") for line in lines)
-    assert lines.count("ran") == 2
+    assert lines.count("[one] ran") == 1 and lines.count("[two] ran") == 1
 
 
 @pytest.mark.slow
