@@ -285,7 +285,6 @@ def audit_html(data: dict, *, suppress_below: int | None = None, title: str = "B
         d=data, title=title, source=source, views=views, findings=_findings(data, hidden),
         hidden=hidden, table_metrics=TABLE_METRICS, summary_keys=SUMMARY_KEYS,
         ll144=_ll144_view(data.get("ll144"), suppress_below), warnings=warnings,
-        metrics=METRICS,
     )
 
 
@@ -329,10 +328,8 @@ def compare_view(comparison: dict) -> dict:
                 sentences.append({"type": "gap", "attribute": attr, "d": d,
                                   "direction": direction, "amount": amount,
                                   "kind": difference_kind(d["metric"])})
-        figure_metrics = [m for m in FIGURE_METRICS]
         attrs.append({"attribute": attr, "info": info, "summaries": summaries,
                       "disparities": disparities, "groups": groups,
-                      "figure_metrics": figure_metrics,
                       "n_marked_groups": sum(g["marked"] for g in groups)})
     return {"c": comparison, "sentences": sentences, "attrs": attrs,
             "n_marked_groups": sum(g["marked"] for g in comparison["groups"])}
