@@ -16,6 +16,7 @@ to the reporter (:meth:`Reporter.listen`).
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -23,7 +24,17 @@ from collections.abc import Callable
 from typing import IO, Any
 
 Progress = Callable[[int, int, str], None]
-BAR_FORMAT = "{desc}: {n_fmt}/{total_fmt} steps |{bar:20}| {elapsed}<{remaining} {postfix}"
+BAR_FORMAT = "{desc}: {n_fmt}/{total_fmt} steps |{bar:20}| {elapsed}<{remaining}{postfix}"
+
+
+def _is_terminal(stream: IO[str]) -> bool:
+    """A terminal with a width (a pseudo-terminal of zero columns cannot draw a bar)."""
+    if not getattr(stream, "isatty", lambda: False)():
+        return False
+    try:
+        return os.get_terminal_size(stream.fileno()).columns > 0
+    except (OSError, ValueError, AttributeError):
+        return True  # a terminal-like stream without a file descriptor (a test's)
 
 
 def _duration(seconds: float) -> str:
@@ -47,7 +58,7 @@ class Reporter:
     quiet : bool
         Show nothing (:meth:`log` lines are kept, see :attr:`held`).
     tty : bool, optional
-        Draw bars (default: whether ``stream`` is a terminal).
+        Draw bars (default: whether ``stream`` is a terminal with a width).
     clock : callable
         Seconds, for the time left (a test passes a fake clock).
 
@@ -70,8 +81,7 @@ class Reporter:
                  tty: bool | None = None, clock: Callable[[], float] = time.monotonic):
         self.stream = stream if stream is not None else sys.stderr
         self.quiet = quiet
-        self.tty = (bool(getattr(self.stream, "isatty", lambda: False)()) if tty is None
-                    else tty)
+        self.tty = _is_terminal(self.stream) if tty is None else tty
         self.clock = clock
         self.held: list[str] = []
         self._bars: dict[str, Any] = {}
