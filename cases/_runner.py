@@ -152,6 +152,9 @@ def run_case(
     step("world, model and audit")
     t0 = time.perf_counter()
     run = start(case, spec)
+    if mitigations and run.model is not None:  # known once the model exists: count them now
+        total += len(case.mitigations if case.mitigations is not None
+                     else applicable(run.model))
     record: dict[str, Any] = {
         "record_schema": RECORD_SCHEMA,
         "case": case.slug,
@@ -209,8 +212,6 @@ def run_case(
         log(f"{case.slug}: sweeps in {time.perf_counter() - t0:.1f} s")
     if mitigations and run.model is not None:
         t0 = time.perf_counter()
-        names = case.mitigations if case.mitigations is not None else applicable(run.model)
-        total += len(names)
         record["mitigations"] = mitigate(run, log, step)
         log(f"{case.slug}: mitigations in {time.perf_counter() - t0:.1f} s")
     progress(total, total, "done")

@@ -13,9 +13,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from fairness import ll144_table
 from fairness.analysis import permutation_importance_by_group, proxy_leakage
 
 from ._contract import Case, Column, Headline, Knob, Spec, Variant
+from ._run import BOOTSTRAP
 from ._world import validated
 
 SEXES = ("female", "male", "nonbinary")
@@ -132,6 +134,10 @@ def _analyses(run) -> dict:
             name: permutation_importance_by_group(r.model, X, y, sex, random_state=run.spec.seed)
             for name, r in (("logistic regression", run), ("gradient boosting", boosted))
         },
+        # NYC LL144's bias-audit table of the screener's shortlist, as `casebook audit --ll144`.
+        "ll144": ll144_table(run.test, sex="sex", race="race_ethnicity", selected="prediction",
+                             favorable_prediction=run.case.favorable_prediction,
+                             bootstrap=BOOTSTRAP, random_state=run.spec.seed),
     }
 
 

@@ -5,9 +5,12 @@ prediction), derives every group metric, disparity and summary measure from
 those counts, draws intervals on the counts, and cross-checks the values
 against fairlearn and aif360. ``Estimate`` is a number with its interval (or
 the reason it has none); ``AuditResult`` holds an audit and its views.
+``ll144_table`` makes NYC Local Law 144's bias-audit table and
+``compare_audits`` the changes between two audits, with intervals.
 """
 
 from ._audit import audit
+from ._compare import compare_audits
 from ._estimate import TOLERANCE, Estimate, proportion
 from ._format import (
     escape_html,
@@ -18,6 +21,7 @@ from ._format import (
     format_rate_in,
     format_share,
 )
+from ._ll144 import LL144Table, ll144_markdown, ll144_table, recognise_columns
 from ._metrics import METRIC_NAMES, METRICS, Metric
 from ._prepare import MISSING_GROUP, AuditInputError
 from ._result import AuditResult, Gap, difference_kind, metric_kind
@@ -31,8 +35,10 @@ __all__ = [
     "AuditResult",
     "Estimate",
     "Gap",
+    "LL144Table",
     "Metric",
     "audit",
+    "compare_audits",
     "difference_kind",
     "escape_html",
     "escape_markdown",
@@ -41,6 +47,9 @@ __all__ = [
     "format_prose",
     "format_rate_in",
     "format_share",
+    "ll144_markdown",
+    "ll144_table",
     "metric_kind",
     "proportion",
+    "recognise_columns",
 ]

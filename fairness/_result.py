@@ -201,9 +201,18 @@ class AuditResult:
                              "n": None, **_flat(d[kind])})
         return pd.DataFrame(rows)
 
-    def to_markdown(self) -> str:
-        """The audit as markdown tables (``audit.md``); every user string escaped."""
+    def to_markdown(self, suppress_below: int | None = None) -> str:
+        """The audit as markdown tables (``audit.md``); every user string escaped.
+
+        Parameters
+        ----------
+        suppress_below : int, optional
+            For publication: every number of a group of fewer rows (its
+            count, metrics, impact ratio, and the between-group summaries of
+            its attribute) reads ``suppressed (n < N)``; see :func:`suppression`.
+        """
         d = self._data
+        hidden = suppression(d, suppress_below)
         lines = [
             "# Bias audit",
             "",
@@ -213,9 +222,11 @@ class AuditResult:
             f"{d['settings']['confidence']:.0%} intervals.",
             "",
         ]
+        if hidden:
+            lines += [f"**For publication:** {hidden['note']}", ""]
         for attr in d["attributes"]:
             lines += [f"## {escape_markdown(attr)}", ""]
-            lines += group_table_markdown(self.groups_of(attr))
+            lines += group_table_markdown(self.groups_of(attr), suppress_below=suppress_below)
             s = d["summary"]["by_attribute"][attr]
             den = s["impact_ratio_denominator"]
             lines += ["", f"Reference group: {escape_markdown(s['reference'])}. Impact ratios "
@@ -225,7 +236,9 @@ class AuditResult:
             for key in ("demographic_parity_difference", "demographic_parity_ratio",
                         "equalized_odds_difference", "equalized_odds_ratio",
                         "equal_opportunity_difference"):
-                lines.append(f"| {key.replace('_', ' ')} | {format_estimate(s[key])} |")
+                value = (hidden["summary_text"] if hidden and attr in hidden["attributes"]
+                         else format_estimate(s[key]))
+                lines.append(f"| {key.replace('_', ' ')} | {value} |")
             lines.append("")
         o = d["summary"]["overall"]
         lines += ["## Whole population", "",
@@ -234,9 +247,12 @@ class AuditResult:
         if d["flags"]:
             lines += ["## Flags", ""]
             for f in d["flags"]:
+                ratio = (hidden["text"] if hidden and is_suppressed(hidden, f["attribute"],
+                                                                     f["group"])
+                         else f"{f['impact_ratio']:.2f}")
                 lines.append(
                     f"- {escape_markdown(f['attribute'])} = {escape_markdown(f['group'])}: "
-                    f"impact ratio {f['impact_ratio']:.2f}, under the {f['threshold']:g} "
+                    f"impact ratio {ratio}, under the {f['threshold']:g} "
                     "(four-fifths) threshold" + (" (a small group)" if f.get("small") else "")
                 )
             lines.append("")
@@ -249,7 +265,8 @@ class AuditResult:
                       + ("all agree." if cc["all_agree"] else "**some disagree**: see audit.json."),
                       ""]
         if d["warnings"]:
-            lines += ["## Warnings", ""] + [f"- {escape_markdown(w)}" for w in d["warnings"]]
+            warnings = suppressed_warnings(d, hidden) if hidden else d["warnings"]
+            lines += ["## Warnings", ""] + [f"- {escape_markdown(w)}" for w in warnings]
             lines.append("")
         return "\n".join(lines)
 
@@ -278,8 +295,12 @@ def _flat(e: dict) -> dict:
     return {"value": e.get("value"), "ci_low": e.get("ci_low"), "ci_high": e.get("ci_high")}
 
 
-def group_notes(g: dict) -> list[str]:
-    """What a reader must see beside a group's numbers: reference, flags, small, undefined."""
+def group_notes(g: dict, suppressed: bool = False) -> list[str]:
+    """What a reader must see beside a group's numbers: reference, flags, small, undefined.
+
+    A ``suppressed`` group's notes leave out which metrics are undefined (that
+    tells a count of zero).
+    """
     notes = []
     if g["is_reference"]:
         notes.append("reference")
@@ -288,20 +309,103 @@ def group_notes(g: dict) -> list[str]:
     if g["small"]:
         notes.append("small group")
     undefined = [m for m, e in g["metrics"].items() if e.get("value") is None]
-    if undefined:
+    if undefined and not suppressed:
         notes.append("undefined: " + ", ".join(undefined))
     return notes
 
 
-def group_table_markdown(groups: list[dict], metrics=TABLE_METRICS) -> list[str]:
-    """The per-group table: counts, metrics with intervals, impact ratio and notes."""
+def suppressed_text(below: int) -> str:
+    """What stands in place of a suppressed number: ``suppressed (n < 10)``."""
+    return f"suppressed (n < {below})"
+
+
+def suppression(data: dict, below: int | None) -> dict | None:
+    """Which numbers a published audit hides: the groups of fewer than ``below`` rows.
+
+    Every number of such a group (its count, metrics, favourable rate and
+    impact ratio) is replaced by ``suppressed (n < N)`` in ``audit.md`` and
+    ``audit.html``, and so are the between-group summaries of its attribute
+    (a maximum minus a minimum can give a suppressed group's rate away).
+    ``audit.json`` keeps every number and records this.
+
+    Parameters
+    ----------
+    data : dict
+        The ``audit.json`` document.
+    below : int or None
+        The threshold (``None`` or 0: nothing is suppressed).
+
+    Returns
+    -------
+    dict or None
+        ``below``, ``groups`` (``{"attribute", "group"}`` of each group
+        suppressed), ``attributes`` (those whose summaries are suppressed),
+        ``text``, ``summary_text`` and ``note`` (the words shown); ``None``
+        when ``below`` is not set.
+
+    Examples
+    --------
+    >>> data = {"groups": [{"attribute": "sex", "group": "x", "n": 4},
+    ...                    {"attribute": "sex", "group": "f", "n": 90}]}
+    >>> suppression(data, 10)["groups"]
+    [{'attribute': 'sex', 'group': 'x'}]
+    """
+    if not below:
+        return None
+    groups = [{"attribute": g["attribute"], "group": g["group"]} for g in data["groups"]
+              if g["n"] < below]
+    attributes = list(dict.fromkeys(g["attribute"] for g in groups))
+    text = suppressed_text(below)
+    return {
+        "below": int(below), "groups": groups, "attributes": attributes, "text": text,
+        "summary_text": f"suppressed (a group has n < {below})",
+        "applies_to": ["audit.md", "audit.html"],
+        "note": (f"every number of a group of fewer than {below:,} rows reads "
+                 f"\u201c{text}\u201d, and so do the between-group summaries of its attribute "
+                 f"({len(groups):,} group(s) suppressed). audit.json keeps every number: do not "
+                 "publish it."),
+    }
+
+
+def is_suppressed(hidden: dict | None, attribute: str, group: str) -> bool:
+    """Whether ``group`` of ``attribute`` is among the suppressed (see :func:`suppression`)."""
+    return bool(hidden) and {"attribute": attribute, "group": group} in hidden["groups"]
+
+
+def suppressed_warnings(data: dict, hidden: dict) -> list[str]:
+    """The audit's warnings with the row counts of suppressed groups taken out."""
+    out = []
+    for w in data["warnings"]:
+        for g in data["groups"]:
+            if is_suppressed(hidden, g["attribute"], g["group"]):
+                w = w.replace(f"group {g['group']!r} of {g['attribute']!r} is too small to "
+                              f"trust ({g['n']} rows)",
+                              f"group {g['group']!r} of {g['attribute']!r} is too small to "
+                              f"trust ({hidden['text']})")
+        out.append(w)
+    return out
+
+
+def group_table_markdown(groups: list[dict], metrics=TABLE_METRICS,
+                         suppress_below: int | None = None) -> list[str]:
+    """The per-group table: counts, metrics with intervals, impact ratio and notes.
+
+    A group of fewer than ``suppress_below`` rows shows ``suppressed (n < N)``
+    in place of each number.
+    """
     header = ["Group", "n", *[m.replace("_", " ") for m in metrics], "favourable rate",
               "impact ratio", "notes"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for g in groups:
-        row = [escape_markdown(g["group"]), f"{g['n']:,}"]
-        row += [format_estimate(g["metrics"][m], metric_kind(m)) for m in metrics]
-        row += [format_estimate(g["favorable_rate"], "percent"),
-                format_estimate(g["impact_ratio"]), "; ".join(group_notes(g))]
+        hide = bool(suppress_below) and g["n"] < suppress_below
+        if hide:
+            row = [escape_markdown(g["group"])] + [suppressed_text(suppress_below)] * (
+                len(metrics) + 3)
+        else:
+            row = [escape_markdown(g["group"]), f"{g['n']:,}"]
+            row += [format_estimate(g["metrics"][m], metric_kind(m)) for m in metrics]
+            row += [format_estimate(g["favorable_rate"], "percent"),
+                    format_estimate(g["impact_ratio"])]
+        row.append("; ".join(group_notes(g, suppressed=hide)))
         lines.append("| " + " | ".join(row) + " |")
     return lines

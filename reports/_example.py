@@ -23,10 +23,23 @@ COMMAND = (
     "--out my-audit"
 )
 
-def display_command() -> str:
-    """:data:`COMMAND` for the page: one option per line, with shell line continuations."""
+# The page's other examples, each run at build time in the same folder, in this order.
+_DATA = f"casebook audit {EXAMPLE_REL} --label repaid"
+EXTRA_COMMANDS = {
+    "ll144": f"{_DATA} --prediction approved --sensitive sex --sensitive race_ethnicity "
+             "--intersectional --ll144 --out ll144-audit",
+    "suppress": f"{_DATA} --prediction approved --sensitive sex --sensitive race_ethnicity "
+                "--intersectional --ll144 --suppress-below 30 --out published-audit",
+    "after": f"{_DATA} --prediction approved_v2 --score score_v2 --sensitive group "
+             "--sensitive sex --reference group=25-44 --reference sex=male --out my-audit-v2",
+    "compare": "casebook compare my-audit my-audit-v2 --out before-vs-after",
+}
+
+
+def display_command(command: str = COMMAND) -> str:
+    """A command for the page: one option per line, with shell line continuations."""
     out: list[str] = []
-    for part in COMMAND.split(" "):
+    for part in command.split(" "):
         if part.startswith("--") or not out:
             out.append(part)
         else:
@@ -37,6 +50,10 @@ def display_command() -> str:
 GROUPS = ("<25 | student", "25-44", "45-64", "65+")
 GROUP_SHARES = (0.15, 0.45, 0.28, 0.12)
 SEXES = ("female", "male")
+# The categories of NYC Local Law 144's race/ethnicity; the last is under 2% of the rows.
+RACES = ("White", "Black or African American", "Hispanic or Latino", "Asian",
+         "Native Hawaiian or Pacific Islander")
+RACE_SHARES = (0.55, 0.18, 0.16, 0.095, 0.015)
 
 
 def make_loan_decisions(n_rows: int = 2000, random_state: int = 7) -> list[dict]:
@@ -46,6 +63,10 @@ def make_loan_decisions(n_rows: int = 2000, random_state: int = 7) -> list[dict]
     lender's score also, wrongly, marks down the youngest applicants and,
     a little, women. ``repaid`` is known for everyone, which a real lender
     never has (it sees repayment only for the loans it made).
+    ``score_v2`` and ``approved_v2`` are a new model's: the same score without
+    the penalty on the youngest (for ``casebook compare``). ``race_ethnicity``
+    plays no part in any decision (for the LL144 table); it is drawn last,
+    so the other columns are those of the file before it existed.
 
     Parameters
     ----------
@@ -57,14 +78,14 @@ def make_loan_decisions(n_rows: int = 2000, random_state: int = 7) -> list[dict]
     Returns
     -------
     list of dict
-        Rows with ``applicant_id``, ``group``, ``sex``, ``score``,
-        ``approved`` and ``repaid``.
+        Rows with ``applicant_id``, ``group``, ``sex``, ``race_ethnicity``,
+        ``score``, ``approved``, ``score_v2``, ``approved_v2`` and ``repaid``.
 
     Examples
     --------
     >>> rows = make_loan_decisions(10)
-    >>> sorted(rows[0])
-    ['applicant_id', 'approved', 'group', 'repaid', 'score', 'sex']
+    >>> list(rows[0])[:4]
+    ['applicant_id', 'group', 'sex', 'race_ethnicity']
     """
     rng = np.random.default_rng(random_state)
     group = rng.choice(len(GROUPS), size=n_rows, p=GROUP_SHARES)
@@ -76,9 +97,14 @@ def make_loan_decisions(n_rows: int = 2000, random_state: int = 7) -> list[dict]
     model = logit + rng.normal(0, 0.8, n_rows) - 0.7 * (group == 0) - 0.3 * (sex == 0)
     score = np.round(1 / (1 + np.exp(-model)), 4)
     approved = (score >= 0.7).astype(int)
+    score_v2 = np.round(1 / (1 + np.exp(-(model + 0.7 * (group == 0)))), 4)
+    approved_v2 = (score_v2 >= 0.7).astype(int)
+    race = rng.choice(len(RACES), size=n_rows, p=RACE_SHARES)
     return [
         {"applicant_id": f"A{i + 1:05d}", "group": GROUPS[group[i]], "sex": SEXES[sex[i]],
-         "score": f"{score[i]:.4f}", "approved": int(approved[i]), "repaid": int(repaid[i])}
+         "race_ethnicity": RACES[race[i]], "score": f"{score[i]:.4f}",
+         "approved": int(approved[i]), "score_v2": f"{score_v2[i]:.4f}",
+         "approved_v2": int(approved_v2[i]), "repaid": int(repaid[i])}
         for i in range(n_rows)
     ]
 

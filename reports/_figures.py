@@ -156,6 +156,7 @@ def disparity_figure(
     metrics: Sequence[tuple[str, str]],
     reference: str,
     title: str,
+    xlabel: str | None = None,
 ) -> Figure:
     """Dot plot of each group's difference from the reference, one colour per metric.
 
@@ -171,6 +172,9 @@ def disparity_figure(
         The reference group's name (the zero line).
     title : str
         The figure's title.
+    xlabel : str, optional
+        The x axis's label (default: the difference from the reference, in
+        percentage points).
 
     Returns
     -------
@@ -220,7 +224,7 @@ def disparity_figure(
         span = (max(highs) - min(lows)) or 0.1
         ax.set_xlim(min(lows) - 0.05 * span, max(highs) + 0.05 * span)
         _percent_axis(ax, "x", points=True)
-        ax.set_xlabel(plain(f"difference from {reference} (percentage points)"))
+        ax.set_xlabel(plain(xlabel or f"difference from {reference} (percentage points)"))
         handles = [plt.Line2D([], [], marker=METRIC_MARKERS[j % len(METRIC_MARKERS)],
                               linestyle="-", linewidth=1.2, color=colour(j), label=plain(lab))
                    for j, (_m, lab) in enumerate(metrics)]

@@ -3,7 +3,8 @@
 - ``on_config``: the navigation, from the registered cases that have a record;
 - ``on_files``: every case page, its figures, its notebook and its seminar
   worksheet, and the print page, rendered from the records and declarations
-  as generated files (nothing is written into ``docs/``);
+  as generated files (nothing is written into ``docs/``), and the reports the
+  worked examples wrote (``audit.html``, ``compare.html``);
 - ``on_page_markdown``: the generated parts of hand-written pages, in place
   of ``<!-- casebook:NAME -->`` markers (the home page's tables, the example
   audit, the coverage table).
@@ -32,6 +33,7 @@ from mkdocs.structure.files import File
 from cases import all_cases
 from reports import pages
 from reports._paths import CACHE, RECORDS, ROOT
+from reports.pages._examples import EXAMPLE_FILES, EXAMPLE_PARTS, example_part
 
 SITE_PAGES = [
     {"Audit your own model": "audit-your-own-model.md"},
@@ -63,6 +65,7 @@ def _loaded() -> dict[str, tuple]:
 def on_config(config):
     """Home, every case with a record, then the site-wide pages."""
     _loaded.cache_clear()
+    _example_run.cache_clear()
     cases = _loaded()
     if not cases:
         raise PluginError(f"no case record in {_records_dir()}: run `casebook build`")
@@ -117,6 +120,8 @@ def on_files(files, config):
     methodology = Path(config["docs_dir"]) / "methodology.md"
     text = _fill(methodology.read_text(encoding="utf-8")) if methodology.exists() else None
     files.append(File.generated(config, "print.md", content=pages.print_page(print_parts, text)))
+    for name, path in EXAMPLE_FILES.items():  # the reports the example commands wrote
+        files.append(File.generated(config, path, content=_example_run()["files"][name]))
     return files
 
 
@@ -128,31 +133,50 @@ def _notebook(case) -> str:
     return nbformat.writes(make_notebook(case)) + "\n"
 
 
-def _example_audit() -> str:
-    """The worked example, run as the page shows it (cached by its inputs)."""
+@cache
+def _example_run() -> dict:
+    """The worked examples, run as the page shows them (cached by their inputs).
+
+    ``stdout`` and ``audit`` are the main command's; ``extra`` holds each of
+    :data:`reports._example.EXTRA_COMMANDS`' output and files.
+    """
     from reports import _example
+    from reports.pages._examples import collect
 
     csv_path = ROOT / "docs" / "examples" / "loan_decisions.csv"
     engine = sorted((ROOT / "fairness").rglob("*.py"))
-    h = hashlib.sha256(_example.COMMAND.encode())
-    for p in [csv_path, ROOT / "reports" / "cli.py", ROOT / "reports" / "_io.py", *engine]:
+    templates = sorted((ROOT / "reports" / "pages" / "templates").glob("*.j2"))
+    h = hashlib.sha256(json.dumps([_example.COMMAND, _example.EXTRA_COMMANDS]).encode())
+    for p in [csv_path, ROOT / "reports" / "cli.py", ROOT / "reports" / "_io.py",
+              ROOT / "reports" / "_report.py", ROOT / "reports" / "_figures.py",
+              ROOT / "reports" / "pages" / "_examples.py", *templates, *engine]:
         h.update(p.read_bytes())
     cached = _cache_dir() / "example" / f"{h.hexdigest()[:32]}.json"
     if not cached.exists():
+        commands = {"audit": _example.COMMAND, **_example.EXTRA_COMMANDS}
+        outputs = {}
         with tempfile.TemporaryDirectory() as tmp:
             target = Path(tmp) / _example.EXAMPLE_REL
             target.parent.mkdir(parents=True)
             target.write_bytes(csv_path.read_bytes())
-            proc = subprocess.run([sys.executable, "-m", "reports.cli",
-                                   *shlex.split(_example.COMMAND)[1:]], cwd=tmp,
-                                  capture_output=True, text=True,
-                                  env={**os.environ, "PYTHONPATH": str(ROOT)})
-            if proc.returncode != 0:
-                raise PluginError(f"the example audit failed: {proc.stderr.strip()}")
-            audit = json.loads((Path(tmp) / "my-audit" / "audit.json").read_text())
+            for name, command in commands.items():
+                proc = subprocess.run([sys.executable, "-m", "reports.cli",
+                                       *shlex.split(command)[1:]], cwd=tmp,
+                                      capture_output=True, text=True,
+                                      env={**os.environ, "PYTHONPATH": str(ROOT)})
+                if proc.returncode != 0:
+                    raise PluginError(f"the example {name!r} failed: {proc.stderr.strip()}")
+                outputs[name] = proc.stdout.rstrip()
+            run = collect(Path(tmp), outputs)
         cached.parent.mkdir(parents=True, exist_ok=True)
-        cached.write_text(json.dumps({"stdout": proc.stdout.rstrip(), "audit": audit}))
-    return pages.example_audit(json.loads(cached.read_text()), _example.display_command())
+        cached.write_text(json.dumps(run))
+    return json.loads(cached.read_text())
+
+
+def _example_audit() -> str:
+    from reports import _example
+
+    return pages.example_audit(_example_run(), _example.display_command())
 
 
 def _fill(markdown: str) -> str:
@@ -166,6 +190,8 @@ def _fill(markdown: str) -> str:
                                                          loaded.items()}),
         "pitfalls-table": lambda: pages.pitfalls_table(cases),
         "example-audit": _example_audit,
+        **{f"example-{k}": (lambda k=k: example_part(k, _example_run()))
+           for k in EXAMPLE_PARTS},
         "coverage-table": lambda: pages.coverage_table(
             json.loads((_records_dir() / "coverage.json").read_text(encoding="utf-8"))),
     }

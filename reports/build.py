@@ -22,18 +22,24 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cases import all_cases, inputs_sha256, run_case, versions
 
 from ._io import write_json
 from ._paths import CACHE, CONFIG, COVERAGE, DOCS, RECORDS, ROOT, SITE
 
+if TYPE_CHECKING:
+    from ._progress import Progress, Reporter
+
 Log = Callable[[str], None]
 STAMP = ".casebook-stamp"
 # What the site is made of: a change to any of these rebuilds it.
 SITE_INPUTS = ("docs", "reports/records", "reports/pages", "reports/_figures.py",
                "reports/_mkdocs_hooks.py", "reports/_example.py", "cases/text", "cases/pages",
-               "cases/blocks.py", "benchmarks/results", "mkdocs.yml")
+               "cases/blocks.py", "benchmarks/results", "mkdocs.yml",
+               # the worked examples' commands write the reports the site serves
+               "reports/cli.py", "reports/_report.py")
 
 
 def stale_reason(case, path: Path, force: bool = False) -> str | None:
@@ -82,19 +88,43 @@ def stale_reason(case, path: Path, force: bool = False) -> str | None:
     return None
 
 
-def _run_one(slug: str) -> tuple[str, dict, float]:
-    """Run one case with the defaults (in a worker process)."""
+_PROGRESS_QUEUE = None  # in a worker process: where its progress and log lines go
+
+
+def _init_worker(queue) -> None:
+    global _PROGRESS_QUEUE
+    _PROGRESS_QUEUE = queue
+
+
+def _run_one(slug: str, log: Log | None = None, progress: Progress | None = None
+             ) -> tuple[str, dict, float]:
+    """Run one case with the defaults (in a worker process, or here with ``log``/``progress``).
+
+    In a worker started with a progress queue, the log lines and each step's
+    progress go to the queue, for the main process to show.
+    """
     from cases import get_case
 
+    from ._progress import queue_callbacks
+
+    if _PROGRESS_QUEUE is not None:
+        log, progress = queue_callbacks(_PROGRESS_QUEUE, slug)
+    if log is None:
+        def log(msg: str) -> None:
+            print(f"[{slug}] {msg}", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
-    record = run_case(get_case(slug), seed=0,
-                      log=lambda msg: print(f"[{slug}] {msg}", file=sys.stderr, flush=True))
+    record = run_case(get_case(slug), seed=0, log=log,
+                      progress=progress or (lambda done, total, what: None))
     return slug, record, time.perf_counter() - t0
 
 
-def update_records(cases: dict, records: Path, force: bool, log: Log, jobs: int | None = None
-                   ) -> tuple[list[str], list[str]]:
+def update_records(cases: dict, records: Path, force: bool, log: Log, jobs: int | None = None,
+                   reporter: Reporter | None = None) -> tuple[list[str], list[str]]:
     """Re-run the cases whose records are stale, in parallel processes.
+
+    ``reporter`` (a :class:`reports._progress.Reporter`) shows each case's
+    progress, step by step: worker processes send it through a queue that a
+    thread of this process reads.
 
     Returns
     -------
@@ -130,13 +160,23 @@ def update_records(cases: dict, records: Path, force: bool, log: Log, jobs: int 
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
         ctx = multiprocessing.get_context("spawn")  # no fork after BLAS/OpenMP are loaded
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-            futures = {pool.submit(_run_one, slug): slug for slug in stale}
-            for fut in as_completed(futures):
-                finish(futures[fut], fut.result)
+        queue = ctx.Queue() if reporter is not None else None
+        listener = reporter.listen(queue) if reporter is not None else None
+        try:
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                                     initargs=(queue,)) as pool:
+                futures = {pool.submit(_run_one, slug): slug for slug in stale}
+                for fut in as_completed(futures):
+                    finish(futures[fut], fut.result)
+        finally:
+            if listener is not None:  # the workers have exited: their lines are all queued
+                queue.put(None)
+                listener.join()
     else:
         for slug in stale:
-            finish(slug, lambda slug=slug: _run_one(slug))
+            here = ((lambda msg, slug=slug: log(f"[{slug}] {msg}")), reporter.task(slug)) \
+                if reporter is not None else (None, None)
+            finish(slug, lambda slug=slug, here=here: _run_one(slug, *here))
     return done, failed
 
 
@@ -216,7 +256,7 @@ def build_site(site: Path = SITE, log: Log = print, force: bool = False, *,
 
 
 def build(force: bool = False, log: Log = print, *, records: Path = RECORDS,
-          site: Path = SITE, jobs: int | None = None) -> int:
+          site: Path = SITE, jobs: int | None = None, reporter: Reporter | None = None) -> int:
     """Bring records up to date and build the site.
 
     Parameters
@@ -230,6 +270,8 @@ def build(force: bool = False, log: Log = print, *, records: Path = RECORDS,
     jobs : int, optional
         Cases re-run in parallel (default: as many as CPUs, up to the number
         of stale cases).
+    reporter : reports._progress.Reporter, optional
+        Shows each re-run case's progress (default: none).
 
     Returns
     -------
@@ -239,7 +281,7 @@ def build(force: bool = False, log: Log = print, *, records: Path = RECORDS,
     from ._example import write_example
 
     t0 = time.perf_counter()
-    _, failed = update_records(all_cases(), Path(records), force, log, jobs)
+    _, failed = update_records(all_cases(), Path(records), force, log, jobs, reporter)
     if failed:
         log(f"build: stopped; the run of {', '.join(failed)} failed (see above), so its "
             "record would not match its code")

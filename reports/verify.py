@@ -19,12 +19,15 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fairness import TOLERANCE
 
 from ._paths import COVERAGE, RECORDS
 from ._terminal import text_table
+
+if TYPE_CHECKING:
+    from ._progress import Reporter
 
 REL_TOLERANCE = 1e-12  # for large numbers (a sum of a block of data, a count per 100,000)
 SHOW = 20  # differing fields printed per case
@@ -130,9 +133,12 @@ def _short(x: Any, width: int = 80) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def verify_case(case, committed: dict, log: Callable[[str], None] = lambda m: None
+def verify_case(case, committed: dict, log: Callable[[str], None] = lambda m: None,
+                progress: Callable[[int, int, str], None] | None = None
                 ) -> tuple[Comparison, float]:
     """Re-run one case from its record's manifest and compare.
+
+    ``progress(done, total, what)`` is called before each step of the re-run.
 
     Returns
     -------
@@ -147,14 +153,14 @@ def verify_case(case, committed: dict, log: Callable[[str], None] = lambda m: No
     t0 = time.perf_counter()
     fresh = run_case(case, seed=man["seed"], n_samples=man["n_samples"], knobs=man["knobs"],
                      sweeps="sweeps" in committed, mitigations="mitigations" in committed,
-                     log=log)
+                     log=log, progress=progress or (lambda done, total, what: None))
     seconds = time.perf_counter() - t0
     fresh = json.loads(dumps(fresh))  # the same normal form as the file on disk
     return compare(committed, fresh), seconds
 
 
 def verify(slugs: Iterable[str] | None = None, log: Callable[[str], None] = print, *,
-           records: Path = RECORDS) -> int:
+           records: Path = RECORDS, reporter: Reporter | None = None) -> int:
     """Re-run every case (or those named) and compare it with its committed record.
 
     Parameters
@@ -166,6 +172,8 @@ def verify(slugs: Iterable[str] | None = None, log: Callable[[str], None] = prin
         Receives progress lines.
     records : pathlib.Path
         The folder holding ``<slug>.json``.
+    reporter : reports._progress.Reporter, optional
+        Shows each case's progress, step by step (default: none).
 
     Returns
     -------
@@ -191,7 +199,8 @@ def verify(slugs: Iterable[str] | None = None, log: Callable[[str], None] = prin
         committed = json.loads(path.read_text(encoding="utf-8"))
         log(f"{slug}: re-running from {path.name} (seed {committed['manifest']['seed']}, "
             f"{committed['manifest']['n_samples']:,} rows)")
-        result, seconds = verify_case(case, committed)
+        result, seconds = verify_case(
+            case, committed, progress=reporter.task(slug) if reporter is not None else None)
         rows.append((slug, f"{result.compared:,}", f"{len(result.mismatches):,}",
                      f"{result.max_abs_diff:.1e}", f"{seconds:.0f} s"))
         if result.mismatches:

@@ -77,3 +77,39 @@ def test_mitigations_are_judged_against_the_truth_too(record):
     assert len(entries) >= 10
     assert all("vs_truth" in e for e in entries)
     assert record["mitigations"]["baseline"]["vs_truth"]["headline"]["difference"]["value"] < 0
+
+
+def test_the_ll144_table_is_the_audits_arithmetic_in_the_rules_terms(record):
+    """The hiring page's LL144 table (``fairness.ll144_table`` in the case's analyses) counts
+    the same applicants as the audit, and its impact ratios by sex are the audit's: both
+    divide by men's shortlist rate, the non-binary category being under 2%."""
+    table = record["analyses"]["ll144"]
+    assert table["rule"] == "6 RCNY § 5-301" and table["basis"] == "selection"
+    assert [p["kind"] for p in table["parts"]] == ["sex", "race", "intersection"]
+    groups = {(g["attribute"], g["group"]): g for g in record["audit"]["groups"]}
+    attribute = {"sex": "sex", "race": "race_ethnicity",
+                 "intersection": "sex × race_ethnicity"}
+    for part in table["parts"]:
+        for r in part["rows"]:
+            g = groups[(attribute[part["kind"]], r["category"])]
+            assert r["n"] == g["n"]
+            assert r["rate"]["value"] == pytest.approx(g["favorable_rate"]["value"])
+    sex = {r["category"]: r for r in table["parts"][0]["rows"]}
+    assert table["parts"][0]["most_selected"] == "male" and sex["nonbinary"]["excludable"]
+    assert sex["female"]["impact_ratio"]["value"] == pytest.approx(
+        groups[("sex", "female")]["impact_ratio"]["value"])
+    assert sex["female"]["impact_ratio"]["ci_high"] < 0.8  # the screener fails the rule of thumb
+
+
+def test_the_hiring_page_shows_the_ll144_table(record):
+    from reports import pages
+    from reports._paths import ROOT
+
+    narrative = pages.read_narrative(ROOT / "cases" / "text" / "hiring.md")
+    md = pages.render_case(CASE, record, "0" * 64, narrative).markdown
+    section = md.split("## What this case shows")[1].split("\n## ")[0]
+    for title in ("sex", "race/ethnicity", "intersection of sex and race/ethnicity"):
+        assert f"**NYC LL144 bias-audit table: {title}**" in section
+    assert "| Category | Number of applicants | Selection rate | Impact ratio | Note |" in section
+    row = next(line for line in section.splitlines() if line.startswith("| nonbinary |"))
+    assert "may be excluded" in row and "6 RCNY § 5-301" in section

@@ -244,6 +244,14 @@ def test_strict_site_build_in_a_scratch_folder(record, tmp_path, scratch_site):
     example = (site / "audit-your-own-model.html").read_text(encoding="utf-8")
     assert "loan_decisions.csv" in example and "Audited 2,000 rows" in example
     assert "&lt;25 | student" in example  # the tricky group name, escaped, in the table
+    # The auditor's features, each shown on the example file by a run at build time.
+    assert "casebook:example-" not in example
+    for part in ("NYC Local Law 144 table", "casebook compare", "--suppress-below"):
+        assert part in example
+    assert "suppressed (n &lt; 30)" in example and "may be excluded" in example
+    assert "narrowed by" in example  # the comparison's summary in words
+    for report in ("examples/my-audit/audit.html", "examples/before-vs-after/compare.html"):
+        assert f'"{report}"' in example and (site / report).exists(), report
     methodology = (site / "methodology.html").read_text(encoding="utf-8")
     assert "Rate: coverage" in methodology and "casebook:coverage" not in methodology
     _no_third_party(site)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fairness import format_number, format_prose
+from fairness import escape_markdown, format_number, format_prose, format_share
 
 from ..blocks import Col, Figure, Series, Table, Text
 
@@ -61,7 +61,54 @@ def blocks(record: dict) -> list:
                      + boosted["importance"][scope][f]["sd"] for f in features])
              for scope in boosted["importance"]],
             xlabel="Input", ylabel="Drop in AUC", chart="errorbar", reference_line=0.0),
+        *(ll144_blocks(a["ll144"]) if "ll144" in a else []),
     ]
+
+
+def ll144_blocks(table: dict) -> list:
+    """NYC Local Law 144's bias-audit table (6 RCNY § 5-301), from ``fairness.ll144_table``."""
+    share = format_share(table["min_share"], 0)
+    lowest = []
+    for p in table["parts"]:
+        rows = [r for r in p["rows"] if not r["excludable"]
+                and r["impact_ratio"]["value"] is not None]
+        if rows:
+            r = min(rows, key=lambda r: r["impact_ratio"]["value"])
+            lowest.append(f"{p['title'].lower()}: {escape_markdown(r['category'])}, "
+                          f"{format_prose(r['impact_ratio'])}")
+    out: list = [Text(
+        "**The bias audit New York City asks for.** Local Law 144 lets an employer use an "
+        "automated screener only after an independent bias audit, published in the form "
+        f"{table['rule']} sets: per category of sex, of race/ethnicity and of their "
+        "intersection, the number of applicants, the selection rate (the share shortlisted) "
+        "and the impact ratio, that rate over the most selected category's. The lowest impact "
+        f"ratios here, by {'; by '.join(lowest)}. The rule asks for "
+        "the numbers, not for a threshold: the four-fifths line is the regulators' rule of "
+        f"thumb. A category under {share} of the applicants may be left out of the impact "
+        "ratios (§ 5-301(d)); the tables mark it, still show its numbers, and never let it "
+        "set the denominator. `casebook audit --ll144` makes the same tables from a file."
+    )]
+    for part in table["parts"]:
+        rows = []
+        for r in part["rows"]:
+            notes = []
+            if r["is_most_selected"]:
+                notes.append("most selected: the denominator")
+            if r["excludable"]:
+                notes.append(f"under {share} of applicants: may be excluded")
+            rows.append([r["category"], r["n"], r["rate"], r["impact_ratio"], "; ".join(notes)])
+        unknown = (f" {format_number(part['n_unknown'])} applicants of an unknown category are "
+                   "not included." if part["n_unknown"] else "")
+        out.append(Table(
+            f"NYC LL144 bias-audit table: {part['title'].lower()}",
+            [Col("Category"), Col("Number of applicants", "number"),
+             Col("Selection rate", "percent"), Col("Impact ratio", "number"), Col("Note")],
+            rows,
+            f"The screener's shortlist on the {format_number(table['n_rows'])} test "
+            f"applicants, in the terms of {table['rule']}; 95% intervals (Wilson for rates, "
+            "Bayesian bootstrap for impact ratios), which the rule does not require." + unknown,
+        ))
+    return out
 
 
 def _drop(result: dict, scope: str, feature: str) -> str:
