@@ -71,7 +71,8 @@ def cmd_audit(args) -> int:
 
     import fairness
     from fairness import format_estimate
-    from reports._io import read_table, write_json
+    from fairness._engines import choose_engine as fairness_engine
+    from reports._io import write_json
 
     reference = {}
     for pair in args.reference:
@@ -84,18 +85,17 @@ def cmd_audit(args) -> int:
     path = Path(args.data)
     large = path.exists() and path.is_file() and path.stat().st_size > 50_000_000
     bar = tqdm(total=3, desc="audit", unit="step", disable=not large or None, file=sys.stderr)
-    columns = [args.label, args.prediction, *args.sensitive] + ([args.score] if args.score else [])
-    bar.set_postfix_str("reading")
-    table = read_table(path, columns)
+    engine = fairness_engine(args.data, args.engine)
+    # Every engine reads the path itself: pandas into memory, DuckDB and Spark where it lies.
+    bar.set_postfix_str(f"counting with {engine}")
     bar.update()
-    bar.set_postfix_str(f"auditing {table.num_rows:,} rows")
     result = fairness.audit(
-        table, label=args.label, prediction=args.prediction, sensitive=args.sensitive,
+        args.data, label=args.label, prediction=args.prediction, sensitive=args.sensitive,
         score=args.score, positive_label=args.positive_label,
         favorable_prediction=args.favorable_prediction, reference=reference,
         intersectional=args.intersectional, bootstrap=args.bootstrap, random_state=args.seed,
         drop_missing=args.drop_missing, cross_check=args.cross_check,
-        four_fifths=args.four_fifths,
+        four_fifths=args.four_fifths, engine=engine, spark_master=args.spark_master,
     )
     bar.update()
     out = Path(args.out)
@@ -106,8 +106,8 @@ def cmd_audit(args) -> int:
     bar.close()
 
     d = result.to_dict()
-    print(f"Audited {d['n_rows']:,} rows ({d['n_dropped']:,} dropped), "
-          f"{args.bootstrap:,} bootstrap replicates.")
+    print(f"Audited {d['n_rows']:,} rows ({d['n_dropped']:,} dropped) with the {engine} "
+          f"engine, {args.bootstrap:,} bootstrap replicates.")
     for attr in d["attributes"]:
         s = d["summary"]["by_attribute"][attr]
         print(f"  {attr}: reference {s['reference']!r}; demographic parity difference "
@@ -174,7 +174,8 @@ def make_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_run)
 
     s = sub.add_parser("audit", help="audit a predictions file (CSV or Parquet)")
-    s.add_argument("data")
+    s.add_argument("data", help="a CSV or Parquet file, a folder of Parquet files, a glob "
+                   "('logs/*.parquet': quote it), or with --engine spark a URI (s3a://...)")
     s.add_argument("--label", required=True)
     s.add_argument("--prediction", required=True)
     s.add_argument("--score", default=None)
@@ -192,6 +193,14 @@ def make_parser() -> argparse.ArgumentParser:
     s.add_argument("--drop-missing", action="store_true")
     s.add_argument("--cross-check", action=argparse.BooleanOptionalAction, default=None,
                    help="recompute with fairlearn and aif360 (default: on up to 200,000 rows)")
+    s.add_argument("--engine", choices=["auto", "pandas", "duckdb", "spark"], default="auto",
+                   help="what counts the rows: pandas (in memory), duckdb (a GROUP BY where the "
+                   "files are; memory stays flat) or spark (the same on a Spark cluster); auto "
+                   "(default): duckdb for folders, globs, Parquet files of more than 5 million "
+                   "rows and files over 256 MB, pandas otherwise")
+    s.add_argument("--spark-master", default=None, metavar="URL",
+                   help="the Spark master for --engine spark (default local[*]; e.g. "
+                   "spark://host:7077 or yarn)")
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_audit)
 

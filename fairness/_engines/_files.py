@@ -120,7 +120,8 @@ def require_columns(wanted: list[tuple[str, str]], columns: list[str]) -> None:
     for role, name in wanted:
         if name not in columns:
             shown = ", ".join(columns[:30]) + (", ..." if len(columns) > 30 else "")
-            raise AuditInputError(f"{role} column {name!r} not found; the columns are: {shown}")
+            what = f"{role} column" if role else "column"
+            raise AuditInputError(f"{what} {name!r} not found; the columns are: {shown}")
 
 
 def parquet_rows(source: FileSource) -> int:

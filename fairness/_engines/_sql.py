@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .._counts import Counts, counts_from_keys
 from .._prepare import (
@@ -178,53 +179,30 @@ class _Plan:
                 cols.append(f"{self.keys[name]} AS k{i}")
                 keys.append(f"k{i}")
         for tag, name in (("l", self.label), ("p", self.prediction)):
-            if name not in self.flagged:
+            if name not in self.flagged:  # missing is NULL: no flag needed
                 cols.append(f"{self.keys[name]} AS k{tag}")
                 keys.append(f"k{tag}")
-            cols.append(f"({self.keys[name]}) IS NULL AS m{tag}")
-            keys.append(f"m{tag}")
+            else:
+                cols.append(f"({self.keys[name]}) IS NULL AS m{tag}")
+                keys.append(f"m{tag}")
         aggs = ["count(*) AS n"]
-        if self.score is None:
-            sql = (f"SELECT {', '.join(keys)}, {', '.join(aggs)} FROM (SELECT {', '.join(cols)} "
-                   f"FROM {b.table}) t GROUP BY {', '.join(keys)}")
-        else:
+        if self.score is not None:
             s, raw_null = self._score_exprs()
-            bad = ("count_if(NOT sraw_null AND s IS NULL)" if self.kinds[self.score] == "string"
-                   else "0")
-            unit = f"sf BETWEEN {dbl(0)} AND {dbl(1)}"
-
-            def fixed(expr: str) -> str:
-                return b.fixed_sum(f"CASE WHEN {unit} THEN CAST(floor(({expr}) * {TWO_60}) "
-                                   "AS BIGINT) END")
-
-            grid = f"sf * {dbl(10_000)}"
-            one = dbl(1)
+            cols += [f"{s} AS s", f"{raw_null} AS sraw_null"]
+            finite = f"abs(s) < {INF}"  # false for NaN (the largest double in both engines)
+            big = dbl(2.0**53)  # every double this large is a whole number
             aggs += [
                 "count_if(sraw_null OR coalesce(isnan(s), FALSE)) AS n_missing",
                 f"count_if(coalesce(abs(s) = {INF}, FALSE)) AS n_inf",
-                f"{bad} AS n_bad",
-                "min(sf) AS lo", "max(sf) AS hi",
-                "bool_and(sf = floor(sf)) AS all_integer",
-                f"bool_and(CASE WHEN {unit} THEN abs({grid} - round({grid})) < {dbl(1e-6)} END)"
-                " AS four_decimals",
-                # Brier terms (score - y)^2 and their squares, for either value of y: the
-                # label's positive value is not known yet. Same operations as score_counts.
-                f"{fixed('sf * sf')} AS b0", f"{fixed(f'(sf - {one}) * (sf - {one})')} AS b1",
-                f"{fixed('(sf * sf) * (sf * sf)')} AS q0",
-                f"{fixed(f'((sf - {one}) * (sf - {one})) * ((sf - {one}) * (sf - {one}))')} AS q1",
-                f"{fixed('sf')} AS cs",
+                ("count_if(NOT sraw_null AND s IS NULL)" if self.kinds[self.score] == "string"
+                 else "0") + " AS n_bad",
+                f"min(CASE WHEN {finite} THEN s END) AS lo",
+                f"max(CASE WHEN {finite} THEN s END) AS hi",
+                f"bool_and(CASE WHEN abs(s) < {big} THEN s = floor(s) WHEN {finite} THEN TRUE "
+                "END) AS all_integer",
             ]
-            cal = (f"CASE WHEN {unit} THEN CAST(floor(LEAST(floor({grid} + {dbl(1e-6)}), "
-                   f"{dbl(9999)}) / {dbl(1000)}) AS INTEGER) ELSE -1 END")
-            keys_sql = ", ".join(keys)
-            sql = (
-                f"SELECT {keys_sql}, cb, {', '.join(aggs)} FROM ("
-                f"SELECT {keys_sql}, s, sraw_null, sf, {cal} AS cb FROM ("
-                f"SELECT {keys_sql}, s, sraw_null, CASE WHEN s IS NULL OR isnan(s) OR "
-                f"abs(s) = {INF} THEN NULL ELSE s END AS sf FROM ("
-                f"SELECT {', '.join(cols)}, {s} AS s, {raw_null} AS sraw_null "
-                f"FROM {b.table}) t0) t1) t2 GROUP BY {keys_sql}, cb"
-            )
+        sql = (f"SELECT {', '.join(keys)}, {', '.join(aggs)} FROM (SELECT {', '.join(cols)} "
+               f"FROM {b.table}) t GROUP BY {', '.join(keys)}")
         table = b.fetch(f"{sql} LIMIT {MAX_COMBINATIONS + 1}")
         if table.num_rows > MAX_COMBINATIONS:
             for name in self.sensitive:
@@ -275,12 +253,16 @@ class _Plan:
         self.check_columns()
         self.sample()
         st = self.stats()
-        cols = {name: st.column(name).to_numpy(zero_copy_only=False)
-                for name in ("n", "ml", "mp")}
-        n = cols["n"].astype(np.int64)
+        n = st.column("n").to_numpy(zero_copy_only=False).astype(np.int64)
         if n.sum() == 0:
             raise AuditInputError("the data have no rows; nothing to audit")
-        ml, mp = cols["ml"].astype(bool), cols["mp"].astype(bool)
+
+        def missing(tag: str, name: str) -> np.ndarray:
+            if name in self.flagged:
+                return st.column(f"m{tag}").to_numpy(zero_copy_only=False).astype(bool)
+            return np.asarray(st.column(f"k{tag}").is_null().to_numpy(zero_copy_only=False))
+
+        ml, mp = missing("l", self.label), missing("p", self.prediction)
         has_score = self.score is not None
         if has_score:
             if int(np.sum(st.column("n_bad").to_numpy(zero_copy_only=False))):
@@ -371,11 +353,11 @@ class _Plan:
             attributes=attributes, n_rows=int(kept.sum()), n_dropped=n_dropped,
             positive_label=_python(positive), favorable=favorable, score_scale=scale,
         )
-        score_counts = None
         if has_score:
-            score_counts = self._score_counts(st, scale, counts, y, joint, take, y_pos,
-                                              bool(n_dropped))
-        return SqlAudit(prepared, counts, score_counts)
+            score_counts, prepared.score_scale = self._score_counts(scale, counts, y_pos,
+                                                                    bool(n_dropped))
+            return SqlAudit(prepared, counts, score_counts)
+        return SqlAudit(prepared, counts, None)
 
     def _bad_score(self) -> None:
         q = self.b.quote(self.score)
@@ -402,59 +384,70 @@ class _Plan:
                     if k and v is not None]
 
         lo, hi = float(min(kept_values("lo"))), float(max(kept_values("hi")))
-        all_integer = four_decimals = False
-        if 0.0 <= lo and hi <= 1.0:
-            four_decimals = all(kept_values("four_decimals"))
-        else:
+        all_integer = False
+        if not (0.0 <= lo and hi <= 1.0):
             all_integer = all(kept_values("all_integer"))
-        return score_scale(lo, hi, all_integer, four_decimals)
+        # For probabilities, whether every score has four decimals only decides whether
+        # the AUC is exact, not the bins: the histogram GROUP BY answers it.
+        return score_scale(lo, hi, all_integer, False)
 
-    def _score_counts(self, st: pa.Table, scale: ScoreScale, counts: Counts, y: np.ndarray,
-                      joint: np.ndarray, take: np.ndarray, y_pos: set,
-                      dropped: bool) -> ScoreCounts:
+    def _score_counts(self, scale: ScoreScale, counts: Counts, y_pos: set,
+                      dropped: bool) -> tuple[ScoreCounts, ScoreScale]:
+        """The per-joint-group score histograms and exact sums, and the final scale."""
         n_present = len(counts.present)
-        lut = {int(j): i for i, j in enumerate(counts.present)}
-        hist = np.zeros((n_present, 2, scale.bins), dtype=np.int64)
-        sums = None
-        if scale.probabilities:
-            # The exact sums, picked per row of the stats by whether its label is positive.
-            brier = np.zeros(n_present, dtype=object)
-            brier_sq = np.zeros(n_present, dtype=object)
-            cal = np.zeros((n_present, CALIBRATION_BINS), dtype=object)
-            cols = {c: st.column(c).to_pylist() for c in ("b0", "b1", "q0", "q1", "cs", "cb")}
-            for r in np.flatnonzero(take):
-                g = lut[int(joint[r])]
-                pos = bool(y[r])
-                brier[g] += int(cols["b1" if pos else "b0"][r] or 0)
-                brier_sq[g] += int(cols["q1" if pos else "q0"][r] or 0)
-                if cols["cb"][r] >= 0:
-                    cal[g, cols["cb"][r]] += int(cols["cs"][r] or 0)
-            sums = (brier, brier_sq, cal)
-
-        h, coded = self.histogram(scale, dropped)
+        lut = np.full(int(np.prod([len(a.groups) for a in self.prepared_attributes])), -1)
+        lut[counts.present] = np.arange(n_present)
+        h, coded, both = self.histogram(scale, dropped, y_pos)
         codes = []
         for i, lookup in enumerate(self.lookups):
-            raw = h.column(f"c{i}").to_pylist()
+            raw = h.column(f"c{i}")
             if coded[i]:  # coded in the engine
-                codes.append(np.asarray(raw, dtype=np.int64))
+                codes.append(raw.to_numpy(zero_copy_only=False).astype(np.int64))
             else:
                 missing = len(lookup)
                 codes.append(np.array([missing if v is None else lookup.get(v, missing)
-                                       for v in raw], dtype=np.int64))
-        hj = _joint(codes, [len(a.groups) for a in self.prepared_attributes])
+                                       for v in raw.to_pylist()], dtype=np.int64))
+        rows = lut[_joint(codes, [len(a.groups) for a in self.prepared_attributes])]
         hy = np.array([v in y_pos for v in h.column("kl").to_pylist()], dtype=np.int64)
-        rows = np.array([lut[int(j)] for j in hj], dtype=np.int64)
-        np.add.at(hist, (rows, hy, h.column("b").to_numpy(zero_copy_only=False).astype(np.int64)),
+        hb = h.column("b").to_numpy(zero_copy_only=False).astype(np.int64)
+        hist = np.zeros((n_present, 2, scale.bins), dtype=np.int64)
+        np.add.at(hist, (rows, hy, hb),
                   h.column("n").to_numpy(zero_copy_only=False).astype(np.int64))
-        if sums is None:
-            return ScoreCounts(hist, None, None, None)
-        return ScoreCounts(hist, *sums)
+        if not scale.probabilities:
+            return ScoreCounts(hist, None, None, None), scale
+        four = [v for v in h.column("four_decimals").to_pylist() if v is not None]
+        scale = score_scale(scale.low, scale.high, False, all(four))
+        # Sum the exact sums per joint group (and calibration bin) in Arrow, as decimals.
+        pick = pa.array(hy.astype(bool))
+        if both:  # the engine summed for y = 0 and y = 1: take the row's own
+            brier = pc.if_else(pick, h.column("b1"), h.column("b0"))
+            brier_sq = pc.if_else(pick, h.column("q1"), h.column("q0"))
+        else:
+            brier, brier_sq = h.column("bs"), h.column("qs")
+        parts = pa.table({"g": rows, "cb": hb // (scale.bins // CALIBRATION_BINS),
+                          "b": brier, "q": brier_sq, "s": h.column("cs")})
+        per_g = parts.group_by("g").aggregate([("b", "sum"), ("q", "sum")])
+        per_gc = parts.group_by(["g", "cb"]).aggregate([("s", "sum")])
+        brier_sum = np.zeros(n_present, dtype=object)
+        square_sum = np.zeros(n_present, dtype=object)
+        cal = np.zeros((n_present, CALIBRATION_BINS), dtype=object)
+        for g, b, q in zip(per_g.column("g").to_pylist(), per_g.column("b_sum").to_pylist(),
+                           per_g.column("q_sum").to_pylist(), strict=True):
+            brier_sum[g], square_sum[g] = int(b), int(q)
+        for g, c, v in zip(per_gc.column("g").to_pylist(), per_gc.column("cb").to_pylist(),
+                           per_gc.column("s_sum").to_pylist(), strict=True):
+            cal[g, c] = int(v)
+        return ScoreCounts(hist, brier_sum, square_sum, cal), scale
 
-    def histogram(self, scale: ScoreScale, dropped: bool) -> tuple[pa.Table, list[bool]]:
+    def histogram(self, scale: ScoreScale, dropped: bool,
+                  y_pos: set) -> tuple[pa.Table, list[bool], bool]:
         """Rows per (group codes, label value, score bin) of the kept rows.
 
-        Returns the table and, per attribute, whether the engine coded it
-        (columns ``c0``, ``c1``, ... hold codes) or left its raw values.
+        For probabilities also the exact Brier and calibration sums and the
+        four-decimals check. Returns the table; per attribute, whether the
+        engine coded it (columns ``c0``, ``c1``, ... hold codes) or left its raw
+        values; and whether the Brier sums are there for both values of y
+        (``b0``/``b1``, ``q0``/``q1``: when the label's values are not literals).
         """
         s, _ = self._score_exprs()
         cols, keys, coded = [], [], []
@@ -470,11 +463,36 @@ class _Plan:
         # floor((score - offset) * scale + 1e-6), clipped to [0, bins - 1].
         bin_ = (f"CAST(LEAST(GREATEST(floor((s - {dbl(scale.offset)}) * {dbl(scale.scale)} + "
                 f"{dbl(1e-6)}), {dbl(0)}), {dbl(scale.bins - 1)}) AS INTEGER)")
+        aggs = ["count(*) AS n"]
+        both = False
+        if scale.probabilities:
+            grid = f"s * {dbl(10_000)}"
+            lits = [self.b.literal(v) for v in y_pos]
+            both = any(lit is None for lit in lits)
+
+            def fixed(expr: str) -> str:  # floor(v * 2**60), summed exactly
+                return self.b.fixed_sum(f"CAST(floor(({expr}) * {TWO_60}) AS BIGINT)")
+
+            def brier(y: str) -> tuple[str, str]:  # (s - y)^2 and its square, as score_counts
+                t = f"(s - {y}) * (s - {y})"
+                return fixed(t), fixed(f"({t}) * ({t})")
+
+            aggs += [f"bool_and(abs({grid} - round({grid})) < {dbl(1e-6)}) AS four_decimals",
+                     f"{fixed('s')} AS cs"]
+            if both:
+                (b0, q0), (b1, q1) = brier(dbl(0)), brier(dbl(1))
+                aggs += [f"{b0} AS b0", f"{q0} AS q0", f"{b1} AS b1", f"{q1} AS q1"]
+            else:
+                yv = (f"CASE WHEN {self.keys[self.label]} IN ({', '.join(lits)}) THEN {dbl(1)} "
+                      f"ELSE {dbl(0)} END" if lits else dbl(0))
+                cols.append(f"{yv} AS yv")
+                b_, q_ = brier("yv")
+                aggs += [f"{b_} AS bs", f"{q_} AS qs"]
         where = (" WHERE kl IS NOT NULL AND kp IS NOT NULL AND s IS NOT NULL AND NOT isnan(s)"
                  if dropped else "")
-        sql = (f"SELECT {', '.join(keys)}, {bin_} AS b, count(*) AS n FROM (SELECT "
+        sql = (f"SELECT {', '.join(keys)}, {bin_} AS b, {', '.join(aggs)} FROM (SELECT "
                f"{', '.join(cols)} FROM {self.b.table}) t{where} GROUP BY {', '.join(keys)}, b")
-        return self.b.fetch(sql), coded
+        return self.b.fetch(sql), coded, both
 
     def _case(self, key: str, lookup: dict) -> str | None:
         """The attribute's codes computed in the engine, when it has few groups."""
