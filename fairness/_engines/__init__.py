@@ -138,8 +138,10 @@ def open_backend(engine: str, data: Any, spark_master: str | None = None) -> Ite
                                   "engine='duckdb' or 'auto'")
         elif isinstance(data, pd.DataFrame | pa.Table):
             spark = _spark.session(spark_master)
-            frame = data if isinstance(data, pd.DataFrame) else data.to_pandas()
-            data = spark.createDataFrame(frame)
+            table = data if isinstance(data, pa.Table) else pa.Table.from_pandas(
+                data, preserve_index=False)
+            with _spark._quiet():
+                data = spark.createDataFrame(table)
         elif not is_spark_frame(data):
             raise AuditInputError(_unknown(data))
         backend = _spark.SparkBackend(data)

@@ -127,8 +127,9 @@ class DuckDBBackend:
             self.close()
             raise AuditInputError(f"DuckDB could not read {self.what} ({_first(exc)})") from None
 
-    def rows(self, sql: str) -> pa.Table:
+    def rows(self, columns: list[str]) -> pa.Table:
         """Rows in the order they are stored (only ever for small data: the cross-check)."""
+        sql = f"SELECT {', '.join(self.quote(c) for c in columns)} FROM {self.table}"
         if self.con is None:
             return self.fetch(sql)
         self.con.execute("SET preserve_insertion_order = true")

@@ -11,9 +11,12 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+import warnings
+from contextlib import contextmanager
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
 
 from .._prepare import AuditInputError
 from ._files import FileSource, is_remote
@@ -27,6 +30,16 @@ LOCAL_SHUFFLE_PARTITIONS = 4
 def _first(exc: Exception) -> str:
     lines = [line for line in str(exc).strip().splitlines() if line.strip()]
     return lines[0] if lines else type(exc).__name__
+
+
+@contextmanager
+def _quiet():
+    # pyspark 4.x warns that it "does not yet fully support pandas >= 3.0.0" on
+    # every conversion; the audit converts only through Arrow, which it does support.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
+                                category=FutureWarning)
+        yield
 
 
 def java_missing() -> str | None:
@@ -125,14 +138,21 @@ class SparkBackend:
 
     def fetch(self, sql: str) -> pa.Table:
         try:
-            return self.spark.sql(sql).toArrow()
+            with _quiet():
+                return self.spark.sql(sql).toArrow()
         except Exception as exc:  # a bad file surfaces only when a job reads it
             if type(exc).__module__.startswith(("pyspark", "py4j")):
                 raise AuditInputError(f"Spark could not run the audit ({_first(exc)})") from None
             raise
 
-    def rows(self, sql: str) -> pa.Table:
-        return self.fetch(sql)  # a plain scan keeps the partitions' order
+    def rows(self, columns: list[str]) -> pa.Table:
+        """Rows in their files' order (Spark packs files into partitions largest first)."""
+        cols = ", ".join(self.quote(c) for c in columns)
+        table = self.fetch(f"SELECT {cols}, input_file_name() AS casebook_file, "
+                           f"monotonically_increasing_id() AS casebook_row FROM {self.table}")
+        order = pa.compute.sort_indices(table, [("casebook_file", "ascending"),
+                                                ("casebook_row", "ascending")])
+        return table.take(order).drop_columns(["casebook_file", "casebook_row"])
 
     @staticmethod
     def quote(name: str) -> str:

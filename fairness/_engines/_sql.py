@@ -78,8 +78,8 @@ class Backend(Protocol):
     def fetch(self, sql: str) -> pa.Table:
         """Run a query; its result is small (aggregates) by construction."""
 
-    def rows(self, sql: str) -> pa.Table:
-        """Run a query that returns rows, in their stored order."""
+    def rows(self, columns: list[str]) -> pa.Table:
+        """Every row of ``columns``, in the order the files hold them."""
 
     def quote(self, name: str) -> str: ...
 
@@ -522,5 +522,4 @@ def sql_audit(b: Backend, *, intersectional: bool, **kw: Any) -> SqlAudit:
 
 def fetch_rows(b: Backend, columns: list[str]) -> pa.Table:
     """Every row of ``columns`` (for the cross-check on small data only)."""
-    cols = ", ".join(b.quote(c) for c in dict.fromkeys(columns))
-    return b.rows(f"SELECT {cols} FROM {b.table}")
+    return b.rows(list(dict.fromkeys(columns)))
