@@ -26,6 +26,7 @@ def on_config(config):
         {"Home": "index.md"},
         {"Cases": [{c["title"]: f"cases/{c['slug']}.md"} for c in cases]},
         {"Audit your own model": "audit-your-own-model.md"},
+        {"Audit at scale": "audit-at-scale.md"},
         {"Glossary": "glossary.md"},
         {"Methodology": "methodology.md"},
         {"Teaching guide": "teaching.md"},
