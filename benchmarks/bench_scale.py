@@ -6,7 +6,7 @@
 Run by hand (not by CI): it writes about 2.8 GB of Parquet into a temporary
 folder (removed at the end) and takes some minutes. In one run it measures,
 each command in a fresh process (wall time, and the peak resident memory of
-that process and the processes it waited for, from ``wait4``):
+that process and its descendants, such as Spark's JVM):
 
 (a) ``--big-rows`` rows (two string attributes, a 0/1 label and prediction, a
     probability score): ``casebook audit`` with 1,000 bootstrap replicates, the
@@ -31,6 +31,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -57,21 +58,54 @@ print(len(rows), time.perf_counter() - t)
 IMPORTS = "import fairness, fairness._engines._duckdb, reports.cli, duckdb, sklearn, pandas"
 
 
-def measure_peak(cmd: list[str]) -> dict:
-    """Run ``cmd`` in a fresh process: its wall time, CPU time and peak resident memory (MB).
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and all its descendants now (Linux /proc), in MB."""
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total
 
-    ``os.wait4`` gives that child's own figures (with the processes it reaped,
-    such as Spark's JVM), unlike RUSAGE_CHILDREN's running maximum.
+
+def measure_peak(cmd: list[str]) -> dict:
+    """Run ``cmd`` in a fresh process: its wall time and peak resident memory (MB).
+
+    The peak is the larger of ``os.wait4``'s figure for that child (exact for
+    one process, unlike RUSAGE_CHILDREN's running maximum) and the largest sum
+    of the resident memory of the child and its descendants, sampled every
+    0.1 s: Spark's driver starts a JVM that it does not wait for.
     """
+    log = tempfile.TemporaryFile()  # not a pipe: a chatty child must not block on it
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, cwd=ROOT,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    tree = [0.0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.1):
+            tree[0] = max(tree[0], _tree_rss_mb(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
+    done.set()
+    sampler.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    log.seek(0)
+    err = log.read().decode(errors="replace")
+    log.close()
+    if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{err[-2000:]}")
-    return {"wall": wall, "peak_mb": usage.ru_maxrss / 1024, "cpu": usage.ru_utime + usage.ru_stime}
+    return {"wall": wall, "peak_mb": max(usage.ru_maxrss / 1024, tree[0])}
 
 
 def audit_cmd(path: Path, out: Path, engine: str, extra: list[str] | None = None) -> list[str]:

@@ -24,11 +24,11 @@ from ._files import FileSource, schema
 # per group, not per row, and stay far below it; it bounds a pathological
 # aggregation (which then spills to disk) and DuckDB's caching of file data.
 MEMORY_LIMIT = "1GB"
-# DuckDB's direct-indexed ("perfect") hash table allocates every slot of the
-# keys' range, per thread: for the histogram's keys (group codes, label, 10,000
-# score bins) with exact sums that is ~300 MB a thread. DuckDB's default (12
-# bits) keeps it off there, and memory flat.
-PERFECT_HASH_BITS = 12
+# Room for a direct-indexed ("perfect") hash table over the histogram's small
+# integer keys (group codes, label, score bin: 20 bits for 5 x 2 groups and
+# 10,000 bins) instead of hashing each row. It holds every slot of the keys'
+# range per thread, so only counts go there (2**22 slots: ~64 MB a thread).
+PERFECT_HASH_BITS = 22
 VIEW = "casebook_rows"
 
 _ARROW_TO_DUCKDB = {

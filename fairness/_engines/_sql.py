@@ -10,11 +10,12 @@ to Python. It needs at most three scans:
    over millions of distinct values;
 2. the *stats* GROUP BY over the raw values of the sensitive columns, the
    label, the prediction and (with a score) the calibration bin: it yields the
-   distinct values, the missing counts, the score's range and checks, the
-   exact Brier and calibration sums, and, without a score, the counts
-   themselves;
-3. with a score only, the *histogram* GROUP BY per (group codes, label, score
-   bin), the bins computed with the same double arithmetic as
+   distinct values, the missing counts, the counts themselves, the score's
+   range and checks, and the exact Brier and calibration sums (for both values
+   of the label: which is positive is decided after). Its groups are few, so
+   its sums stay in cache;
+3. with a score only, the *histogram* GROUP BY, a count per (group codes,
+   label, score bin), the bins computed with the same double arithmetic as
    ``fairness._scores.score_counts``.
 
 A backend (``_duckdb``, ``_spark``) supplies the dialect and runs the SQL.
@@ -186,11 +187,18 @@ class _Plan:
                 cols.append(f"({self.keys[name]}) IS NULL AS m{tag}")
                 keys.append(f"m{tag}")
         aggs = ["count(*) AS n"]
+        inner = ", ".join(cols)
         if self.score is not None:
             s, raw_null = self._score_exprs()
-            cols += [f"{s} AS s", f"{raw_null} AS sraw_null"]
             finite = f"abs(s) < {INF}"  # false for NaN (the largest double in both engines)
             big = dbl(2.0**53)  # every double this large is a whole number
+            one = dbl(1)
+            grid = f"su * {dbl(10_000)}"
+
+            def fixed(expr: str) -> str:  # floor(v * 2**60), summed exactly (NULLs skipped)
+                return b.fixed_sum(f"CAST(floor(({expr}) * {TWO_60}) AS BIGINT)")
+
+            t1 = f"(su - {one}) * (su - {one})"
             aggs += [
                 "count_if(sraw_null OR coalesce(isnan(s), FALSE)) AS n_missing",
                 f"count_if(coalesce(abs(s) = {INF}, FALSE)) AS n_inf",
@@ -200,9 +208,27 @@ class _Plan:
                 f"max(CASE WHEN {finite} THEN s END) AS hi",
                 f"bool_and(CASE WHEN abs(s) < {big} THEN s = floor(s) WHEN {finite} THEN TRUE "
                 "END) AS all_integer",
+                f"bool_and(abs({grid} - round({grid})) < {dbl(1e-6)}) AS four_decimals",
+                # For probabilities: the Brier terms (score - y)^2 and their squares, for
+                # either value of y (the positive label is not known yet), and the scores,
+                # per calibration bin cb; the operations of score_counts, exactly summed.
+                f"{fixed('su * su')} AS b0", f"{fixed(t1)} AS b1",
+                f"{fixed('(su * su) * (su * su)')} AS q0", f"{fixed(f'({t1}) * ({t1})')} AS q1",
+                f"{fixed('su')} AS cs",
             ]
-        sql = (f"SELECT {', '.join(keys)}, {', '.join(aggs)} FROM (SELECT {', '.join(cols)} "
-               f"FROM {b.table}) t GROUP BY {', '.join(keys)}")
+            # su: the score where it is a probability (else NULL); cb its calibration bin,
+            # score_counts' bin // 1000 (-1 for the rest).
+            cal = (f"CASE WHEN su IS NULL THEN -1 ELSE CAST(floor(LEAST(floor({grid} + "
+                   f"{dbl(1e-6)}), {dbl(9999)}) / {dbl(1000)}) AS INTEGER) END")
+            inner = (f"SELECT *, {cal} AS cb FROM (SELECT *, CASE WHEN s BETWEEN {dbl(0)} AND "
+                     f"{one} THEN s END AS su FROM (SELECT {inner}, {s} AS s, {raw_null} AS "
+                     f"sraw_null FROM {b.table}) t0) t1")
+            keys.append("cb")
+            sql = (f"SELECT {', '.join(keys)}, {', '.join(aggs)} FROM ({inner}) t "
+                   f"GROUP BY {', '.join(keys)}")
+        else:
+            sql = (f"SELECT {', '.join(keys)}, {', '.join(aggs)} FROM (SELECT {inner} "
+                   f"FROM {b.table}) t GROUP BY {', '.join(keys)}")
         table = b.fetch(f"{sql} LIMIT {MAX_COMBINATIONS + 1}")
         if table.num_rows > MAX_COMBINATIONS:
             for name in self.sensitive:
@@ -353,11 +379,11 @@ class _Plan:
             attributes=attributes, n_rows=int(kept.sum()), n_dropped=n_dropped,
             positive_label=_python(positive), favorable=favorable, score_scale=scale,
         )
+        score_counts = None
         if has_score:
-            score_counts, prepared.score_scale = self._score_counts(scale, counts, y_pos,
-                                                                    bool(n_dropped))
-            return SqlAudit(prepared, counts, score_counts)
-        return SqlAudit(prepared, counts, None)
+            score_counts = self._score_counts(st, scale, counts, y, joint, take, y_pos,
+                                              bool(n_dropped))
+        return SqlAudit(prepared, counts, score_counts)
 
     def _bad_score(self) -> None:
         q = self.b.quote(self.score)
@@ -384,20 +410,21 @@ class _Plan:
                     if k and v is not None]
 
         lo, hi = float(min(kept_values("lo"))), float(max(kept_values("hi")))
-        all_integer = False
-        if not (0.0 <= lo and hi <= 1.0):
+        all_integer = four_decimals = False
+        if 0.0 <= lo and hi <= 1.0:
+            four_decimals = all(kept_values("four_decimals"))
+        else:
             all_integer = all(kept_values("all_integer"))
-        # For probabilities, whether every score has four decimals only decides whether
-        # the AUC is exact, not the bins: the histogram GROUP BY answers it.
-        return score_scale(lo, hi, all_integer, False)
+        return score_scale(lo, hi, all_integer, four_decimals)
 
-    def _score_counts(self, scale: ScoreScale, counts: Counts, y_pos: set,
-                      dropped: bool) -> tuple[ScoreCounts, ScoreScale]:
-        """The per-joint-group score histograms and exact sums, and the final scale."""
+    def _score_counts(self, st: pa.Table, scale: ScoreScale, counts: Counts, y: np.ndarray,
+                      joint: np.ndarray, take: np.ndarray, y_pos: set,
+                      dropped: bool) -> ScoreCounts:
+        """Per joint group: the score histograms (a GROUP BY) and the exact sums (the stats)."""
         n_present = len(counts.present)
         lut = np.full(int(np.prod([len(a.groups) for a in self.prepared_attributes])), -1)
         lut[counts.present] = np.arange(n_present)
-        h, coded, both = self.histogram(scale, dropped, y_pos)
+        h, coded = self.histogram(scale, dropped)
         codes = []
         for i, lookup in enumerate(self.lookups):
             raw = h.column(f"c{i}")
@@ -409,45 +436,40 @@ class _Plan:
                                        for v in raw.to_pylist()], dtype=np.int64))
         rows = lut[_joint(codes, [len(a.groups) for a in self.prepared_attributes])]
         hy = np.array([v in y_pos for v in h.column("kl").to_pylist()], dtype=np.int64)
-        hb = h.column("b").to_numpy(zero_copy_only=False).astype(np.int64)
         hist = np.zeros((n_present, 2, scale.bins), dtype=np.int64)
-        np.add.at(hist, (rows, hy, hb),
+        np.add.at(hist, (rows, hy, h.column("b").to_numpy(zero_copy_only=False).astype(np.int64)),
                   h.column("n").to_numpy(zero_copy_only=False).astype(np.int64))
         if not scale.probabilities:
-            return ScoreCounts(hist, None, None, None), scale
-        four = [v for v in h.column("four_decimals").to_pylist() if v is not None]
-        scale = score_scale(scale.low, scale.high, False, all(four))
-        # Sum the exact sums per joint group (and calibration bin) in Arrow, as decimals.
-        pick = pa.array(hy.astype(bool))
-        if both:  # the engine summed for y = 0 and y = 1: take the row's own
-            brier = pc.if_else(pick, h.column("b1"), h.column("b0"))
-            brier_sq = pc.if_else(pick, h.column("q1"), h.column("q0"))
-        else:
-            brier, brier_sq = h.column("bs"), h.column("qs")
-        parts = pa.table({"g": rows, "cb": hb // (scale.bins // CALIBRATION_BINS),
-                          "b": brier, "q": brier_sq, "s": h.column("cs")})
+            return ScoreCounts(hist, None, None, None)
+        # The stats' exact sums, each row's own (by whether its label is positive), added
+        # per joint group (and calibration bin) as Arrow decimals: no rounding anywhere.
+        keep = pa.array(take)
+        pos = pa.array(y.astype(bool))
+        parts = pa.table({
+            "g": lut[joint], "cb": st.column("cb"),
+            "b": pc.if_else(pos, st.column("b1"), st.column("b0")),
+            "q": pc.if_else(pos, st.column("q1"), st.column("q0")), "s": st.column("cs"),
+        }).filter(keep)
         per_g = parts.group_by("g").aggregate([("b", "sum"), ("q", "sum")])
-        per_gc = parts.group_by(["g", "cb"]).aggregate([("s", "sum")])
+        cal_rows = parts.filter(pc.greater_equal(parts.column("cb"), 0))
+        per_gc = cal_rows.group_by(["g", "cb"]).aggregate([("s", "sum")])
         brier_sum = np.zeros(n_present, dtype=object)
         square_sum = np.zeros(n_present, dtype=object)
         cal = np.zeros((n_present, CALIBRATION_BINS), dtype=object)
         for g, b, q in zip(per_g.column("g").to_pylist(), per_g.column("b_sum").to_pylist(),
                            per_g.column("q_sum").to_pylist(), strict=True):
-            brier_sum[g], square_sum[g] = int(b), int(q)
+            brier_sum[g], square_sum[g] = int(b or 0), int(q or 0)
         for g, c, v in zip(per_gc.column("g").to_pylist(), per_gc.column("cb").to_pylist(),
                            per_gc.column("s_sum").to_pylist(), strict=True):
-            cal[g, c] = int(v)
-        return ScoreCounts(hist, brier_sum, square_sum, cal), scale
+            cal[g, c] = int(v or 0)
+        return ScoreCounts(hist, brier_sum, square_sum, cal)
 
-    def histogram(self, scale: ScoreScale, dropped: bool,
-                  y_pos: set) -> tuple[pa.Table, list[bool], bool]:
+    def histogram(self, scale: ScoreScale, dropped: bool) -> tuple[pa.Table, list[bool]]:
         """Rows per (group codes, label value, score bin) of the kept rows.
 
-        For probabilities also the exact Brier and calibration sums and the
-        four-decimals check. Returns the table; per attribute, whether the
-        engine coded it (columns ``c0``, ``c1``, ... hold codes) or left its raw
-        values; and whether the Brier sums are there for both values of y
-        (``b0``/``b1``, ``q0``/``q1``: when the label's values are not literals).
+        Returns the table and, per attribute, whether the engine coded it
+        (columns ``c0``, ``c1``, ... hold codes) or left its raw values. Only
+        counts: with a small keyed state DuckDB indexes a table directly.
         """
         s, _ = self._score_exprs()
         cols, keys, coded = [], [], []
@@ -463,36 +485,11 @@ class _Plan:
         # floor((score - offset) * scale + 1e-6), clipped to [0, bins - 1].
         bin_ = (f"CAST(LEAST(GREATEST(floor((s - {dbl(scale.offset)}) * {dbl(scale.scale)} + "
                 f"{dbl(1e-6)}), {dbl(0)}), {dbl(scale.bins - 1)}) AS INTEGER)")
-        aggs = ["count(*) AS n"]
-        both = False
-        if scale.probabilities:
-            grid = f"s * {dbl(10_000)}"
-            lits = [self.b.literal(v) for v in y_pos]
-            both = any(lit is None for lit in lits)
-
-            def fixed(expr: str) -> str:  # floor(v * 2**60), summed exactly
-                return self.b.fixed_sum(f"CAST(floor(({expr}) * {TWO_60}) AS BIGINT)")
-
-            def brier(y: str) -> tuple[str, str]:  # (s - y)^2 and its square, as score_counts
-                t = f"(s - {y}) * (s - {y})"
-                return fixed(t), fixed(f"({t}) * ({t})")
-
-            aggs += [f"bool_and(abs({grid} - round({grid})) < {dbl(1e-6)}) AS four_decimals",
-                     f"{fixed('s')} AS cs"]
-            if both:
-                (b0, q0), (b1, q1) = brier(dbl(0)), brier(dbl(1))
-                aggs += [f"{b0} AS b0", f"{q0} AS q0", f"{b1} AS b1", f"{q1} AS q1"]
-            else:
-                yv = (f"CASE WHEN {self.keys[self.label]} IN ({', '.join(lits)}) THEN {dbl(1)} "
-                      f"ELSE {dbl(0)} END" if lits else dbl(0))
-                cols.append(f"{yv} AS yv")
-                b_, q_ = brier("yv")
-                aggs += [f"{b_} AS bs", f"{q_} AS qs"]
         where = (" WHERE kl IS NOT NULL AND kp IS NOT NULL AND s IS NOT NULL AND NOT isnan(s)"
                  if dropped else "")
-        sql = (f"SELECT {', '.join(keys)}, {bin_} AS b, {', '.join(aggs)} FROM (SELECT "
+        sql = (f"SELECT {', '.join(keys)}, {bin_} AS b, count(*) AS n FROM (SELECT "
                f"{', '.join(cols)} FROM {self.b.table}) t{where} GROUP BY {', '.join(keys)}, b")
-        return self.b.fetch(sql), coded, both
+        return self.b.fetch(sql), coded
 
     def _case(self, key: str, lookup: dict) -> str | None:
         """The attribute's codes computed in the engine, when it has few groups."""
