@@ -56,9 +56,8 @@ def java_missing() -> str | None:
 def session(master: str | None = None):
     """The active SparkSession, or a new one on ``master`` (default ``local[*]``).
 
-    Examples
-    --------
-    >>> spark = session("local[2]")  # doctest: +SKIP
+    A session this starts has Spark's web UI and console progress bars off and,
+    in local mode, :data:`LOCAL_SHUFFLE_PARTITIONS` shuffle partitions.
     """
     from pyspark.sql import SparkSession
 

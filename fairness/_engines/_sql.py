@@ -190,8 +190,6 @@ class _Plan:
         inner = ", ".join(cols)
         if self.score is not None:
             s, raw_null = self._score_exprs()
-            finite = f"abs(s) < {INF}"  # false for NaN (the largest double in both engines)
-            big = dbl(2.0**53)  # every double this large is a whole number
             one = dbl(1)
             grid = f"su * {dbl(10_000)}"
 
@@ -199,16 +197,11 @@ class _Plan:
                 return b.fixed_sum(f"CAST(floor(({expr}) * {TWO_60}) AS BIGINT)")
 
             t1 = f"(su - {one}) * (su - {one})"
+            # Few aggregates: in DuckDB each costs about a second per 100M rows. The rare
+            # questions (how many infinite scores, are they whole numbers) get their own
+            # query when the answer matters; the four-decimals check is the histogram's.
             aggs += [
-                "count_if(sraw_null OR coalesce(isnan(s), FALSE)) AS n_missing",
-                f"count_if(coalesce(abs(s) = {INF}, FALSE)) AS n_inf",
-                ("count_if(NOT sraw_null AND s IS NULL)" if self.kinds[self.score] == "string"
-                 else "0") + " AS n_bad",
-                f"min(CASE WHEN {finite} THEN s END) AS lo",
-                f"max(CASE WHEN {finite} THEN s END) AS hi",
-                f"bool_and(CASE WHEN abs(s) < {big} THEN s = floor(s) WHEN {finite} THEN TRUE "
-                "END) AS all_integer",
-                f"bool_and(abs({grid} - round({grid})) < {dbl(1e-6)}) AS four_decimals",
+                "count(sn) AS n_score", "min(sn) AS lo", "max(sn) AS hi",
                 # For probabilities: the Brier terms (score - y)^2 and their squares, for
                 # either value of y (the positive label is not known yet), and the scores,
                 # per calibration bin cb; the operations of score_counts, exactly summed.
@@ -216,13 +209,15 @@ class _Plan:
                 f"{fixed('(su * su) * (su * su)')} AS q0", f"{fixed(f'({t1}) * ({t1})')} AS q1",
                 f"{fixed('su')} AS cs",
             ]
+            if self.kinds[self.score] == "string":
+                aggs.append("count_if(NOT sraw_null AND s IS NULL) AS n_bad")
             # su: the score where it is a probability (else NULL); cb its calibration bin,
             # score_counts' bin // 1000 (-1 for the rest).
             cal = (f"CASE WHEN su IS NULL THEN -1 ELSE CAST(floor(LEAST(floor({grid} + "
                    f"{dbl(1e-6)}), {dbl(9999)}) / {dbl(1000)}) AS INTEGER) END")
-            inner = (f"SELECT *, {cal} AS cb FROM (SELECT *, CASE WHEN s BETWEEN {dbl(0)} AND "
-                     f"{one} THEN s END AS su FROM (SELECT {inner}, {s} AS s, {raw_null} AS "
-                     f"sraw_null FROM {b.table}) t0) t1")
+            inner = (f"SELECT *, {cal} AS cb FROM (SELECT *, CASE WHEN isnan(s) THEN NULL ELSE s "
+                     f"END AS sn, CASE WHEN s BETWEEN {dbl(0)} AND {one} THEN s END AS su FROM "
+                     f"(SELECT {inner}, {s} AS s, {raw_null} AS sraw_null FROM {b.table}) t0) t1")
             keys.append("cb")
             sql = (f"SELECT {', '.join(keys)}, {', '.join(aggs)} FROM ({inner}) t "
                    f"GROUP BY {', '.join(keys)}")
@@ -291,10 +286,14 @@ class _Plan:
         ml, mp = missing("l", self.label), missing("p", self.prediction)
         has_score = self.score is not None
         if has_score:
-            if int(np.sum(st.column("n_bad").to_numpy(zero_copy_only=False))):
-                self._bad_score()
-            n_missing_score = st.column("n_missing").to_numpy(zero_copy_only=False).astype(
-                np.int64)
+            n_bad = np.zeros_like(n)
+            if "n_bad" in st.column_names:
+                n_bad = st.column("n_bad").to_numpy(zero_copy_only=False).astype(np.int64)
+                if n_bad.sum():
+                    self._bad_score()
+            # Missing: NULL or NaN (the rest either has a number or failed to parse).
+            n_missing_score = n - n_bad - st.column("n_score").to_numpy(
+                zero_copy_only=False).astype(np.int64)
         else:
             n_missing_score = np.zeros_like(n)
 
@@ -381,8 +380,8 @@ class _Plan:
         )
         score_counts = None
         if has_score:
-            score_counts = self._score_counts(st, scale, counts, y, joint, take, y_pos,
-                                              bool(n_dropped))
+            score_counts, prepared.score_scale = self._score_counts(
+                st, scale, counts, y, joint, take, y_pos, bool(n_dropped))
         return SqlAudit(prepared, counts, score_counts)
 
     def _bad_score(self) -> None:
@@ -395,32 +394,48 @@ class _Plan:
             f"({rows.column(0)[0].as_py()!r} is not a number)"
         )
 
+    def _kept_rows(self) -> str:
+        """The kept rows' scores (s), for the rare questions about them."""
+        s, _ = self._score_exprs()
+        return (f"(SELECT {s} AS s FROM {self.b.table} WHERE ({self.keys[self.label]}) IS NOT "
+                f"NULL AND ({self.keys[self.prediction]}) IS NOT NULL) t")
+
     def _scale(self, st: pa.Table, dropped: np.ndarray) -> ScoreScale:
-        """What fairness._prepare.scale_of decides, from the kept rows' aggregates."""
+        """What fairness._prepare.scale_of decides, from the kept rows' aggregates.
+
+        Whether every probability has four decimals (the AUC is then exact)
+        is set from the histogram's check, in :meth:`_score_counts`.
+        """
         keep = ~dropped
-        n_inf = int(st.column("n_inf").to_numpy(zero_copy_only=False)[keep].sum())
-        if n_inf:
-            raise AuditInputError(
-                f"score column {self.score!r} has {n_inf} infinite values; scores must be finite "
-                "numbers (replace them, or drop those rows)"
-            )
 
         def kept_values(name: str) -> list:
             return [v for v, k in zip(st.column(name).to_pylist(), keep, strict=True)
                     if k and v is not None]
 
         lo, hi = float(min(kept_values("lo"))), float(max(kept_values("hi")))
-        all_integer = four_decimals = False
-        if 0.0 <= lo and hi <= 1.0:
-            four_decimals = all(kept_values("four_decimals"))
-        else:
-            all_integer = all(kept_values("all_integer"))
-        return score_scale(lo, hi, all_integer, four_decimals)
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            n_inf = self.b.fetch(f"SELECT count(*) AS n FROM {self._kept_rows()} WHERE abs(s) = "
+                                 f"{INF}").column(0)[0].as_py()
+            raise AuditInputError(
+                f"score column {self.score!r} has {n_inf} infinite values; scores must be finite "
+                "numbers (replace them, or drop those rows)"
+            )
+        all_integer = False
+        if not (0.0 <= lo and hi <= 1.0):
+            big = dbl(2.0**53)  # every double this large is a whole number
+            all_integer = bool(self.b.fetch(
+                f"SELECT coalesce(bool_and(CASE WHEN abs(s) < {big} THEN s = floor(s) ELSE TRUE "
+                f"END), TRUE) AS w FROM {self._kept_rows()} WHERE NOT isnan(s)"
+            ).column(0)[0].as_py())
+        return score_scale(lo, hi, all_integer, False)
 
     def _score_counts(self, st: pa.Table, scale: ScoreScale, counts: Counts, y: np.ndarray,
                       joint: np.ndarray, take: np.ndarray, y_pos: set,
-                      dropped: bool) -> ScoreCounts:
-        """Per joint group: the score histograms (a GROUP BY) and the exact sums (the stats)."""
+                      dropped: bool) -> tuple[ScoreCounts, ScoreScale]:
+        """Per joint group: the score histograms (a GROUP BY) and the exact sums (the stats).
+
+        Returns them with the final scale (its AUC-exactness from the histogram).
+        """
         n_present = len(counts.present)
         lut = np.full(int(np.prod([len(a.groups) for a in self.prepared_attributes])), -1)
         lut[counts.present] = np.arange(n_present)
@@ -440,7 +455,9 @@ class _Plan:
         np.add.at(hist, (rows, hy, h.column("b").to_numpy(zero_copy_only=False).astype(np.int64)),
                   h.column("n").to_numpy(zero_copy_only=False).astype(np.int64))
         if not scale.probabilities:
-            return ScoreCounts(hist, None, None, None)
+            return ScoreCounts(hist, None, None, None), scale
+        four = [v for v in h.column("four_decimals").to_pylist() if v is not None]
+        scale = score_scale(scale.low, scale.high, False, all(four))
         # The stats' exact sums, each row's own (by whether its label is positive), added
         # per joint group (and calibration bin) as Arrow decimals: no rounding anywhere.
         keep = pa.array(take)
@@ -462,14 +479,15 @@ class _Plan:
         for g, c, v in zip(per_gc.column("g").to_pylist(), per_gc.column("cb").to_pylist(),
                            per_gc.column("s_sum").to_pylist(), strict=True):
             cal[g, c] = int(v or 0)
-        return ScoreCounts(hist, brier_sum, square_sum, cal)
+        return ScoreCounts(hist, brier_sum, square_sum, cal), scale
 
     def histogram(self, scale: ScoreScale, dropped: bool) -> tuple[pa.Table, list[bool]]:
         """Rows per (group codes, label value, score bin) of the kept rows.
 
         Returns the table and, per attribute, whether the engine coded it
         (columns ``c0``, ``c1``, ... hold codes) or left its raw values. Only
-        counts: with a small keyed state DuckDB indexes a table directly.
+        counts (and, for probabilities, the four-decimals check): with so small
+        a state DuckDB indexes a table directly instead of hashing.
         """
         s, _ = self._score_exprs()
         cols, keys, coded = [], [], []
@@ -483,11 +501,18 @@ class _Plan:
         keys.append("kl")
         # The binning of score_counts, operation for operation:
         # floor((score - offset) * scale + 1e-6), clipped to [0, bins - 1].
-        bin_ = (f"CAST(LEAST(GREATEST(floor((s - {dbl(scale.offset)}) * {dbl(scale.scale)} + "
-                f"{dbl(1e-6)}), {dbl(0)}), {dbl(scale.bins - 1)}) AS INTEGER)")
+        # Kept scores are >= the offset (the lowest score), so the lower clip never binds;
+        # s - 0.0 and s * 1.0 are s exactly, so those operations are left out.
+        x = "s" if scale.offset == 0.0 else f"(s - {dbl(scale.offset)})"
+        x = x if scale.scale == 1.0 else f"{x} * {dbl(scale.scale)}"
+        bin_ = (f"CAST(LEAST(floor({x} + {dbl(1e-6)}), {dbl(scale.bins - 1)}) AS INTEGER)")
         where = (" WHERE kl IS NOT NULL AND kp IS NOT NULL AND s IS NOT NULL AND NOT isnan(s)"
                  if dropped else "")
-        sql = (f"SELECT {', '.join(keys)}, {bin_} AS b, count(*) AS n FROM (SELECT "
+        aggs = "count(*) AS n"
+        if scale.probabilities:
+            grid = f"s * {dbl(10_000)}"
+            aggs += f", bool_and(abs({grid} - round({grid})) < {dbl(1e-6)}) AS four_decimals"
+        sql = (f"SELECT {', '.join(keys)}, {bin_} AS b, {aggs} FROM (SELECT "
                f"{', '.join(cols)} FROM {self.b.table}) t{where} GROUP BY {', '.join(keys)}, b")
         return self.b.fetch(sql), coded
 
