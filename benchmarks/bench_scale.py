@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_scale.py [--big-rows 100000000] [--rows 10000000]
                                                 [--skip-spark] [--out PATH]
 
-Run by hand (not by CI): it writes about 2.8 GB of Parquet into a temporary
+Run by hand (not by CI): it writes about 280 MB of Parquet into a temporary
 folder (removed at the end) and takes some minutes. In one run it measures,
 each command in a fresh process (wall time, and the peak resident memory of
 that process and its descendants, such as Spark's JVM):

@@ -91,10 +91,12 @@ def read(data: str, source: FileSource | None, master: str | None):
     if not is_remote(data):
         paths = [os.path.abspath(p) for p in paths]
     try:
-        if fmt == "csv":
-            sep = "\t" if data.lower().endswith(".tsv") else ","
-            return spark.read.csv(paths, header=True, inferSchema=True, sep=sep, multiLine=True)
-        return spark.read.parquet(*paths)
+        with _quiet():
+            if fmt == "csv":
+                sep = "\t" if data.lower().endswith(".tsv") else ","
+                return spark.read.csv(paths, header=True, inferSchema=True, sep=sep,
+                                      multiLine=True)
+            return spark.read.parquet(*paths)
     except Exception as exc:  # AnalysisException and friends: a missing path, a bad file
         raise AuditInputError(f"Spark could not read {data} ({_first(exc)})") from None
 
