@@ -319,16 +319,23 @@ def audit(
     min_group_size: int = 30,
     min_group_share: float = 0.02,
     max_groups: int = 1000,
+    engine: str = "auto",
+    spark_master: str | None = None,
 ) -> AuditResult:
     """Audit binary decisions for group disparities, with intervals.
 
     The rows are reduced once to counts of (group, label, prediction); every
-    metric, disparity and interval is computed from those counts.
+    metric, disparity and interval is computed from those counts. The counts
+    can come from the rows in memory (pandas) or from a GROUP BY in DuckDB or
+    Spark, where the rows stay: the result is the same.
 
     Parameters
     ----------
-    frame : pandas.DataFrame or pyarrow.Table
-        One row per decision.
+    frame : pandas.DataFrame, pyarrow.Table, path, DuckDB relation or Spark DataFrame
+        One row per decision. A path may name a CSV or Parquet file, a folder
+        of Parquet files (Hive ``key=value`` partitions become columns) or a
+        glob such as ``"logs/2025-*.parquet"``; with Spark also a URI
+        (``s3a://...``, ``hdfs://...``).
     label, prediction : str
         Columns of the observed outcome and of the decision.
     sensitive : str or list of str
@@ -374,6 +381,16 @@ def audit(
         never the denominator of impact ratios.
     max_groups : int
         A sensitive column with more distinct values is rejected as an ID.
+    engine : {"auto", "pandas", "duckdb", "spark"}
+        What makes the counts. ``auto``: Spark for a Spark DataFrame; DuckDB
+        for a DuckDB relation, a folder, a glob, a Parquet file of more than
+        5 million rows or a file over 256 MB; pandas otherwise. DuckDB and
+        Spark never bring the rows into Python; their cross-check (default on
+        up to 200,000 rows, as with pandas) fetches the rows of such small
+        data, and ``cross_check=True`` on more rows is an error.
+    spark_master : str, optional
+        Where the spark engine starts a session when none is active (default
+        ``local[*]``); e.g. ``spark://host:7077`` or ``yarn``.
 
     Returns
     -------
@@ -392,12 +409,41 @@ def audit(
     sensitive, reference = _check_params(
         sensitive, bootstrap, confidence, random_state, four_fifths, reference, intersectional
     )
-    prepared = prepare(
-        frame, label=label, prediction=prediction, sensitive=sensitive, score=score,
-        positive_label=positive_label, drop_missing=drop_missing, max_groups=max_groups,
-        favorable_prediction=favorable_prediction,
-    )
-    counts = reduce(prepared, intersectional)
+    from . import _engines
+
+    wanted = [("label", label), ("prediction", prediction)]
+    wanted += [("sensitive", c) for c in sensitive] + ([("score", score)] if score else [])
+    options = dict(label=label, prediction=prediction, sensitive=sensitive, score=score,
+                   positive_label=positive_label, drop_missing=drop_missing,
+                   max_groups=max_groups, favorable_prediction=favorable_prediction)
+    kind = _engines.choose_engine(frame, engine)
+    if kind == "pandas":
+        prepared = prepare(_engines.in_memory(frame, wanted), **options)
+        counts = reduce(prepared, intersectional)
+        rows, per_joint = prepared, None
+        if cross_check is None:
+            cross_check = prepared.n_rows <= CROSS_CHECK_MAX_ROWS
+    else:
+        with _engines.open_backend(kind, frame, spark_master) as backend:
+            made = _engines.sql_audit(backend, intersectional=intersectional, **options)
+            prepared, counts, per_joint = made.prepared, made.counts, made.score_counts
+            rows = None
+            if cross_check is None:
+                cross_check = prepared.n_rows <= CROSS_CHECK_MAX_ROWS
+            elif cross_check and prepared.n_rows > CROSS_CHECK_MAX_ROWS:
+                raise AuditInputError(
+                    f"cross_check needs the rows in memory, and the {kind} engine keeps "
+                    f"{prepared.n_rows:,} rows where they are; pass cross_check=False "
+                    f"(--no-cross-check), or engine='pandas' for up to memory's size"
+                )
+            if cross_check:
+                # Small data: the rows come over for fairlearn and aif360, as they are
+                # for the pandas engine, and must code into the same groups.
+                rows = prepare(_engines.fetch_rows(backend, [c for _, c in wanted]), **options)
+                if [a.groups for a in rows.attributes] != [a.groups
+                                                           for a in prepared.attributes]:
+                    raise RuntimeError(f"the {kind} engine's groups differ from the rows' "
+                                       "groups; please report this")
     settings = {
         "bootstrap": bootstrap, "confidence": confidence, "random_state": random_state,
         "intersectional": intersectional, "four_fifths": four_fifths,
@@ -407,14 +453,14 @@ def audit(
     data = audit_counts(counts, prepared, settings, reference,
                         columns={"label": label, "prediction": prediction, "score": score,
                                  "sensitive": sensitive})
-    if prepared.score is not None:
+    if per_joint is not None:
+        add_score_metrics(data, counts, per_joint, prepared.score_scale, confidence)
+    elif prepared.score is not None:
         _add_score_metrics(data, prepared, counts, confidence)
-    if cross_check is None:
-        cross_check = prepared.n_rows <= CROSS_CHECK_MAX_ROWS
     if cross_check:
         from ._crosscheck import cross_check as run_cross_check
 
-        data["cross_check"] = run_cross_check(prepared, counts, data["groups"], data["summary"])
+        data["cross_check"] = run_cross_check(rows, counts, data["groups"], data["summary"])
     return AuditResult(data)
 
 

@@ -37,6 +37,7 @@ from reports.pages._examples import EXAMPLE_FILES, EXAMPLE_PARTS, example_part
 
 SITE_PAGES = [
     {"Audit your own model": "audit-your-own-model.md"},
+    {"Audit at scale": "audit-at-scale.md"},
     {"Glossary": "glossary.md"},
     {"Methodology": "methodology.md"},
 ]

@@ -22,15 +22,18 @@ from markupsafe import Markup
 
 from fairness import (
     METRICS,
+    TABLE_METRICS,
     difference_kind,
     escape_html,
     format_estimate,
     format_number,
     format_prose,
     format_share,
+    is_suppressed,
     metric_kind,
+    suppressed_warnings,
+    suppression,
 )
-from fairness._result import TABLE_METRICS, is_suppressed, suppressed_warnings, suppression
 
 from .pages._env import TEMPLATES, _finalize, cap, metric_label
 

@@ -97,9 +97,14 @@ def cmd_audit(args) -> int:
     from tqdm import tqdm
 
     import fairness
-    from fairness import format_estimate
-    from fairness._result import is_suppressed, suppressed_warnings, suppression
-    from reports._io import read_table, write_json
+    from fairness import (
+        choose_engine,
+        format_estimate,
+        is_suppressed,
+        suppressed_warnings,
+        suppression,
+    )
+    from reports._io import write_json
     from reports._report import audit_html
 
     reference = {}
@@ -116,22 +121,24 @@ def cmd_audit(args) -> int:
     path = Path(args.data)
     large = path.exists() and path.is_file() and path.stat().st_size > 50_000_000
     bar = tqdm(total=3, desc="audit", unit="step", disable=not large or None, file=sys.stderr)
-    columns = [args.label, args.prediction, *args.sensitive] + ([args.score] if args.score else [])
-    columns += list((ll144 or {}).values())
-    bar.set_postfix_str("reading")
-    table = read_table(path, columns)
+    engine = choose_engine(args.data, args.engine)
+    # Every engine reads the path itself: pandas into memory, DuckDB and Spark where it lies.
+    bar.set_postfix_str(f"counting with {engine}")
     bar.update()
-    bar.set_postfix_str(f"auditing {table.num_rows:,} rows")
     result = fairness.audit(
-        table, label=args.label, prediction=args.prediction, sensitive=args.sensitive,
+        args.data, label=args.label, prediction=args.prediction, sensitive=args.sensitive,
         score=args.score, positive_label=args.positive_label,
         favorable_prediction=args.favorable_prediction, reference=reference,
         intersectional=args.intersectional, bootstrap=args.bootstrap, random_state=args.seed,
         drop_missing=args.drop_missing, cross_check=args.cross_check,
-        four_fifths=args.four_fifths,
+        four_fifths=args.four_fifths, engine=engine, spark_master=args.spark_master,
     )
     d = result.to_dict()
     if ll144 is not None:
+        # The table needs each applicant's row (a median of scores, a category of each kind):
+        # an applicant file, read into memory whatever engine counted the audit.
+        columns = [args.label, args.prediction, *args.sensitive, *ll144.values()]
+        table = read_table(args.data, columns + ([args.score] if args.score else []))
         d["ll144"] = _ll144_table(table, d, ll144, args).to_dict()
     hidden = suppression(d, args.suppress_below)
     if hidden:
@@ -151,8 +158,8 @@ def cmd_audit(args) -> int:
     bar.update()
     bar.close()
 
-    print(f"Audited {d['n_rows']:,} rows ({d['n_dropped']:,} dropped), "
-          f"{args.bootstrap:,} bootstrap replicates.")
+    print(f"Audited {d['n_rows']:,} rows ({d['n_dropped']:,} dropped) with the {engine} "
+          f"engine, {args.bootstrap:,} bootstrap replicates.")
     for attr in d["attributes"]:
         s = d["summary"]["by_attribute"][attr]
         if hidden and attr in hidden["attributes"]:
@@ -413,8 +420,9 @@ def make_parser() -> argparse.ArgumentParser:
     s = command("audit", "audit a file of decisions (CSV or Parquet): every group's metrics "
                 "with intervals, disparities, four-fifths flags; writes audit.json, audit.md "
                 "and a report to hand over, audit.html", epilog=AUDIT_EXAMPLES)
-    s.add_argument("data", help="the decisions: a .csv, .tsv or .parquet file, one row per "
-                   "person")
+    s.add_argument("data", help="the decisions, one row per person: a .csv, .tsv or .parquet "
+                   "file, a folder of Parquet files, a glob ('logs/*.parquet': quote it), or "
+                   "with --engine spark a URI (s3a://...)")
     s.add_argument("--label", required=True, metavar="COL", help="column of the observed "
                    "outcome (required)")
     s.add_argument("--prediction", required=True, metavar="COL", help="column of the model's "
@@ -457,6 +465,14 @@ def make_parser() -> argparse.ArgumentParser:
                    help="for publication: every number of a group of fewer than N rows reads "
                    "'suppressed (n < N)' in audit.md and audit.html; audit.json keeps them "
                    "and records what was hidden (default: nothing suppressed)")
+    s.add_argument("--engine", choices=["auto", "pandas", "duckdb", "spark"], default="auto",
+                   help="what counts the rows: pandas (in memory), duckdb (a GROUP BY where the "
+                   "files are; memory stays flat) or spark (the same on a Spark cluster); auto: "
+                   "duckdb for folders, globs, Parquet files of more than 5 million rows and "
+                   "files over 256 MB, pandas otherwise")
+    s.add_argument("--spark-master", default=None, metavar="URL",
+                   help="the Spark master for --engine spark, e.g. spark://host:7077 or yarn "
+                   "(default: local[*])")
     s.add_argument("--out", required=True, metavar="DIR", help="folder for audit.json, "
                    "audit.md and audit.html (required)")
     s.set_defaults(func=cmd_audit)
