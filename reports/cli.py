@@ -104,7 +104,7 @@ def cmd_audit(args) -> int:
         suppressed_warnings,
         suppression,
     )
-    from reports._io import write_json
+    from reports._io import read_table, write_json
     from reports._report import audit_html
 
     reference = {}
