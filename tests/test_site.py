@@ -27,7 +27,7 @@ from reports.build import build_site
 
 WEIRD = "a|b <i>*x*</i> [y](z)"
 SECTIONS = ["At a glance", "The real system", "The synthetic world", "The model", "The audit",
-            "What this case shows", "Label versus truth", "Variants: the same world, other "
+            "Explore the threshold", "What this case shows", "Label versus truth", "Variants: the same world, other "
             "choices", "Mitigations", "What if", "Regulation", "Limitations",
             "Discussion questions", "Re-run it", "Sources"]
 
