@@ -156,14 +156,15 @@ class LL144Table:
         return ll144_markdown(self.to_dict(), suppress_below)
 
 
-def ll144_markdown(table: dict, suppress_below: int | None = None) -> str:
+def ll144_markdown(table: dict, suppress_below: int | None = None, level: int = 2) -> str:
     """The LL144 table (its :meth:`LL144Table.to_dict` form) as markdown, user strings escaped.
 
     ``suppress_below``: a category of fewer rows shows ``suppressed (n < N)``
-    in place of each of its numbers.
+    in place of each of its numbers. ``level``: the heading level of its title
+    (its parts are one level below), to place it inside a page.
     """
     rate = "Scoring rate" if table["basis"] == SCORING else "Selection rate"
-    lines = ["## NYC Local Law 144 bias-audit table", "",
+    lines = [f"{'#' * level} NYC Local Law 144 bias-audit table", "",
              f"In the terms of {table['rule']}: {table['definition']} "
              f"{table['n_rows']:,} applicants assessed. A category under "
              f"{format_share(table['min_share'], 0)} of the data may be excluded from the "
@@ -176,7 +177,7 @@ def ll144_markdown(table: dict, suppress_below: int | None = None) -> str:
     lines.append("")
     hidden = f"suppressed (n < {suppress_below})" if suppress_below else ""
     for part in table["parts"]:
-        lines += [f"### {escape_markdown(part['title'])}", "",
+        lines += [f"{'#' * (level + 1)} {escape_markdown(part['title'])}", "",
                   f"| Category | Number of applicants | {rate} | Impact ratio | Note |",
                   "|---|--:|--:|--:|---|"]
         for r in part["rows"]:

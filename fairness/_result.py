@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from ._estimate import Estimate
-from ._format import escape_html, escape_markdown, format_estimate
+from ._format import escape_html, escape_markdown, format_estimate, format_number
 from ._metrics import METRICS
 
 # The metrics shown in the compact tables; every metric is in the data.
@@ -249,7 +249,7 @@ class AuditResult:
             for f in d["flags"]:
                 ratio = (hidden["text"] if hidden and is_suppressed(hidden, f["attribute"],
                                                                      f["group"])
-                         else f"{f['impact_ratio']:.2f}")
+                         else format_number(f['impact_ratio']))
                 lines.append(
                     f"- {escape_markdown(f['attribute'])} = {escape_markdown(f['group'])}: "
                     f"impact ratio {ratio}, under the {f['threshold']:g} "

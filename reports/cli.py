@@ -100,6 +100,7 @@ def cmd_audit(args) -> int:
     from fairness import (
         choose_engine,
         format_estimate,
+        format_number,
         is_suppressed,
         suppressed_warnings,
         suppression,
@@ -171,7 +172,7 @@ def cmd_audit(args) -> int:
     print(f"  favourable outcome: {d['favorable_outcome']}")
     for f in d["flags"]:
         ratio = (hidden["text"] if is_suppressed(hidden, f["attribute"], f["group"])
-                 else f"{f['impact_ratio']:.2f}")
+                 else format_number(f['impact_ratio']))
         print(f"  flag: {f['attribute']} = {f['group']!r} impact ratio {ratio} "
               f"< {f['threshold']:g} (four-fifths rule, on the favourable rate)"
               + (" — a small group" if f.get("small") else ""))

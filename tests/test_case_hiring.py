@@ -108,8 +108,9 @@ def test_the_hiring_page_shows_the_ll144_table(record):
     narrative = pages.read_narrative(ROOT / "cases" / "text" / "hiring.md")
     md = pages.render_case(CASE, record, "0" * 64, narrative).markdown
     section = md.split("## What this case shows")[1].split("\n## ")[0]
-    for title in ("sex", "race/ethnicity", "intersection of sex and race/ethnicity"):
-        assert f"**NYC LL144 bias-audit table: {title}**" in section
+    assert "#### NYC Local Law 144 bias-audit table" in section
+    for title in ("Sex", "Race/ethnicity", "Intersection of sex and race/ethnicity"):
+        assert f"##### {title}" in section
     assert "| Category | Number of applicants | Selection rate | Impact ratio | Note |" in section
     row = next(line for line in section.splitlines() if line.startswith("| nonbinary |"))
     assert "may be excluded" in row and "6 RCNY § 5-301" in section

@@ -27,9 +27,9 @@ from reports.build import build_site
 
 WEIRD = "a|b <i>*x*</i> [y](z)"
 SECTIONS = ["At a glance", "The real system", "The synthetic world", "The model", "The audit",
-            "Explore the threshold", "What this case shows", "Label versus truth", "Variants: the same world, other "
-            "choices", "Mitigations", "What if", "Regulation", "Limitations",
-            "Discussion questions", "Re-run it", "Sources"]
+            "Explore the threshold", "What this case shows", "Label versus truth",
+            "Variants: the same world, other choices", "Mitigations", "What if", "Regulation",
+            "Limitations", "Discussion questions", "Re-run it", "Sources"]
 
 
 def _est(v, lo, hi):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fairness import escape_markdown, format_number, format_prose, format_share
+from fairness import escape_markdown, format_number, format_prose, format_share, ll144_markdown
 
 from ..blocks import Col, Figure, Series, Table, Text
 
@@ -86,28 +86,11 @@ def ll144_blocks(table: dict) -> list:
         "the numbers, not for a threshold: the four-fifths line is the regulators' rule of "
         f"thumb. A category under {share} of the applicants may be left out of the impact "
         "ratios (§ 5-301(d)); the tables mark it, still show its numbers, and never let it "
-        "set the denominator. `casebook audit --ll144` makes the same tables from a file."
+        "set the denominator. `casebook audit --ll144` makes the same tables from a file; "
+        "the numbers describe synthetic applicants."
     )]
-    for part in table["parts"]:
-        rows = []
-        for r in part["rows"]:
-            notes = []
-            if r["is_most_selected"]:
-                notes.append("most selected: the denominator")
-            if r["excludable"]:
-                notes.append(f"under {share} of applicants: may be excluded")
-            rows.append([r["category"], r["n"], r["rate"], r["impact_ratio"], "; ".join(notes)])
-        unknown = (f" {format_number(part['n_unknown'])} applicants of an unknown category are "
-                   "not included." if part["n_unknown"] else "")
-        out.append(Table(
-            f"NYC LL144 bias-audit table: {part['title'].lower()}",
-            [Col("Category"), Col("Number of applicants", "number"),
-             Col("Selection rate", "percent"), Col("Impact ratio", "number"), Col("Note")],
-            rows,
-            f"The screener's shortlist on the {format_number(table['n_rows'])} test "
-            f"applicants, in the terms of {table['rule']}; 95% intervals (Wilson for rates, "
-            "Bayesian bootstrap for impact ratios), which the rule does not require." + unknown,
-        ))
+    # The same table, from the same code, as `casebook audit --ll144` writes it.
+    out.append(Text(ll144_markdown(table, level=4)))
     return out
 
 

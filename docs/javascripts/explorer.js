@@ -47,7 +47,12 @@
     };
   }
 
-  function pct(x) { return x === null ? "—" : (100 * x).toFixed(1) + "%"; }
+  /* A rate for people: one decimal, more for rare events (a 0.03% false-match rate). */
+  function pct(x) {
+    if (x === null) { return "—"; }
+    var p = 100 * x, a = Math.abs(p);
+    return p.toFixed(a === 0 || a >= 1 ? 1 : a >= 0.1 ? 2 : 3) + "%";
+  }
 
   function Explorer(root) {
     var data = JSON.parse(root.querySelector("script.explorer-data").textContent);
