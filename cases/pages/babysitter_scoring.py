@@ -19,9 +19,10 @@ POLICY = (  # header, kind, gap in the record, its side
 
 def blocks(record: dict) -> list:
     a, lvt, knobs = record["analyses"], record["label_vs_truth"], record["manifest"]["knobs"]
-    tagger, policies = a["tagger"], a["offline_policies"]
+    tagger, policies, sweeps = a["tagger"], a["offline_policies"], record.get("sweeps", {})
     audits = AuditResult(record["audit"]), AuditResult(record["audits"]["truth"])
     black = audits[0].group("ethnicity", "Black")
+    same = [p["policy"] for p in policies[1:] if p["decides_as_this_run"]]
     out = [
         Text(f"With `tagger_dialect_bias={knobs['tagger_dialect_bias']:g}`, the tagger's "
              "false-flag rate is higher for safe Black candidates than for safe White ones by "
@@ -60,21 +61,18 @@ def blocks(record: dict) -> list:
                for p in policies],  # a gap is None when no one is offline
               f"Cut-off {knobs['cutoff']:g}; the first row is this run's policy. Rates "
               "against true conduct."),
+        *([Text(f"Imputed at the mean, an offline candidate scores "
+                f"{format_number(policies[0]['offline_score'])}, so the silent default "
+                f"decides every candidate exactly as `{same[0]}` does.")]
+          if policies[0]["policy"] == "mean" and same else []),
+        Table("What the inputs reveal about ethnicity",
+              [Col("Inputs"), Col("AUC predicting 'Black'", "number")],
+              [["the tagger's flags (recent flag share, verdict)",
+                record["tracked"]["tagger_flags_leakage"]],
+               ["all the score's inputs (with slang rate)", a["model_inputs_leakage"]["auc"]]],
+              f"A {a['model_inputs_leakage']['classifier']}'s AUC on test candidates with a "
+              "profile, trained on the training part's; 0.5 means the inputs reveal nothing."),
     ]
-    same = [p["policy"] for p in policies[1:] if p["decides_as_this_run"]]
-    if policies[0]["policy"] == "mean" and same:
-        out.append(Text(f"Imputed at the mean, an offline candidate scores "
-                        f"{format_number(policies[0]['offline_score'])}, so the silent default "
-                        f"decides every candidate exactly as `{same[0]}` does."))
-    out.append(Table(
-        "What the inputs reveal about ethnicity",
-        [Col("Inputs"), Col("AUC predicting 'Black'", "number")],
-        [["the tagger's flags (recent flag share, verdict)",
-          record["tracked"]["tagger_flags_leakage"]],
-         ["all the score's inputs (with slang rate)", a["model_inputs_leakage"]["auc"]]],
-        f"A {a['model_inputs_leakage']['classifier']}'s AUC on test candidates with a "
-        "profile, trained on the training part's; 0.5 means the inputs reveal nothing."))
-    sweeps = record.get("sweeps", {})
     if bias := sweeps.get("tagger_dialect_bias"):
         out += [
             Figure("bias-sweep", "The tagger's dialect bias and the audit's verdict",

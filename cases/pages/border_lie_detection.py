@@ -1,6 +1,6 @@
 """The border page's own blocks: what the lab reports, the lab lottery, the border's base rate."""
 
-from __future__ import annotations
+from functools import partial
 
 from fairness import AuditResult, format_prose, format_rate_in, format_share
 
@@ -21,10 +21,7 @@ def blocks(record: dict) -> list:
     ref, group = audit.reference("origin"), record["headline"]["group"]
     per_100k = {o: by["origin"][o]["innocent_flagged_per_100k"] for o in origins}
     signal = [c for c in lab["channels_chosen"] if c in lab["signal_channels"]]
-
-    def prose(est: dict, kind: str = "percent") -> str:
-        return format_prose(est, kind)
-
+    prose = partial(format_prose, kind="percent")
     out = [
         Text(f"The lab study of {n_lab} volunteers, half told to lie, reports an accuracy of "
              f"{prose(reported)}" + (f": an interval this wide says how little {n_lab} people "
@@ -33,8 +30,8 @@ def blocks(record: dict) -> list:
              f"unknown), the same model is right about {prose(perf['accuracy'])} of travellers "
              f"(flagging nobody would be right about {prose(a['accuracy_flagging_nobody'])}), "
              f"and only {prose(perf['ppv'])} of those it flags are lying. Of every 100,000 "
-             f"innocent travellers it flags {prose(per_100k[ref], 'count')} from {ref}, where "
-             f"the lab recruited, and {prose(per_100k[group], 'count')} from {group}, whose "
+             f"innocent travellers it flags {prose(per_100k[ref], kind='count')} from {ref}, where "
+             f"the lab recruited, and {prose(per_100k[group], kind='count')} from {group}, whose "
              "expression norms the lab barely saw. All numbers come from a synthetic world."),
         Table("What the lab reports, and what the border gets",
               [Col("Measure"), Col("Value [95% interval]", "percent")],
@@ -102,8 +99,7 @@ def blocks(record: dict) -> list:
         return [Series.over_sweep(pts, o, lambda p, o=o: p["tracked"]["repeat_labs"][
             "innocent_flagged_per_100k_by_origin"][o]) for o in origins]
 
-    if "lab_size" in sweeps:
-        pts = sweeps["lab_size"]
+    if pts := sweeps.get("lab_size"):
         note = SPREAD.format(n=pts[0]["tracked"]["repeat_labs"]["n_labs"], x="size")
         out += [Figure(
             "lab-size", "Reported lab accuracy against accuracy at the border, by lab size",
@@ -120,8 +116,7 @@ def blocks(record: dict) -> list:
             "lab-size-false-flags", f"{FLAGGED} innocent, by origin and lab size", note,
             "A bigger lab steadies the false flags but keeps region B above region A.",
             by_origin(pts), xlabel="Volunteers in the lab", ylabel=FLAGGED, xscale="log")]
-    if "prevalence" in sweeps:
-        pts, curve = sweeps["prevalence"], a["ppv_curve"]
+    if pts := sweeps.get("prevalence"):
         out.append(Figure(
             "ppv-prevalence", "Share of flagged travellers who are lying, by prevalence",
             "The same detector at every prevalence; bars: 95% intervals. Under the dashed "
@@ -129,12 +124,11 @@ def blocks(record: dict) -> list:
             "Precision falls steeply as the share of liars falls.",
             [*[Series.over_sweep(pts, k, lambda p, k=k: p["tracked"]["ppv"][k])
                for k in pts[0]["tracked"]["ppv"]],
-             Series("expected from this run's error rates", curve["prevalence"], curve["ppv"],
-                    curve["low"], curve["high"])],
+             Series("expected from this run's error rates",
+                    *(a["ppv_curve"][k] for k in ("prevalence", "ppv", "low", "high")))],
             xlabel="Share of travellers who lie", ylabel="PPV", y_kind="percent", xscale="log",
             reference_line=0.5))
-    if "lab_origin_mix" in sweeps:
-        pts = sweeps["lab_origin_mix"]
+    if pts := sweeps.get("lab_origin_mix"):
         out.append(Figure(
             "lab-origin-mix", f"{FLAGGED} innocent, by the lab's share from {ref}",
             f"{ref} is half of the travellers: at 0.5 the lab matches them. "

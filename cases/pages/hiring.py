@@ -1,21 +1,19 @@
 """The hiring page's own blocks: unawareness, proxies, and what the models rely on."""
 
-from __future__ import annotations
-
 from fairness import escape_markdown, format_number, format_prose, format_share, ll144_markdown
 
 from ..blocks import Col, Figure, Series, Table, Text
 
 
 def blocks(record: dict) -> list:
-    a = record["analyses"]
-    variants = {v["name"]: v for v in record["variants"]}
-    aware = variants["with sex"]["headline"]["label"]
-    unaware = record["headline"]
-    leak = a["leakage"]
-    importance = a["importance"]
-    boosted = importance["gradient boosting"]
-    features = boosted["features"]
+    a, unaware = record["analyses"], record["headline"]
+    aware = next(v for v in record["variants"] if v["name"] == "with sex")["headline"]["label"]
+    leak, boosted = a["leakage"], a["importance"]["gradient boosting"]
+    features, imp = boosted["features"], boosted["importance"]
+
+    def drop(scope: str, feature: str) -> str:
+        return format_number(imp[scope][feature]["mean"])
+
     return [
         Text("**Fairness through unawareness fails.** The screener never sees the applicant's "
              "sex, yet the features it does see reveal it: a classifier trained to guess sex "
@@ -41,11 +39,11 @@ def blocks(record: dict) -> list:
              "trees and there are no weights left to read. Permutation importance (shuffle one "
              "input, see how much the model's ranking of applicants suffers) is then the only "
              "way in. Over all applicants, shuffling `womens_club` costs "
-             f"{_drop(boosted, 'all', 'womens_club')} of AUC, as much as `keyword_score` "
-             f"({_drop(boosted, 'all', 'keyword_score')}); within women it costs "
-             f"{_drop(boosted, 'female', 'womens_club')} and within men "
-             f"{_drop(boosted, 'male', 'womens_club')}. The proxy tells the model little about "
-             "anyone's skill: what it tells the model is the applicant's sex."),
+             f"{drop('all', 'womens_club')} of AUC, as much as `keyword_score` "
+             f"({drop('all', 'keyword_score')}); within women it costs "
+             f"{drop('female', 'womens_club')} and within men {drop('male', 'womens_club')}. The "
+             "proxy tells the model little about anyone's skill: what it tells the model is the "
+             "applicant's sex."),
         Figure(
             "importance", "What the gradient-boosted screener relies on, by sex",
             "Drop in AUC (against the historical label) when one input is shuffled, for all "
@@ -53,13 +51,9 @@ def blocks(record: dict) -> list:
             "one standard deviation.",
             "Dot plot with bars: test score matters most everywhere; womens_club matters over "
             "all applicants but hardly within either sex.",
-            [Series(scope, features,
-                    [boosted["importance"][scope][f]["mean"] for f in features],
-                    [boosted["importance"][scope][f]["mean"]
-                     - boosted["importance"][scope][f]["sd"] for f in features],
-                    [boosted["importance"][scope][f]["mean"]
-                     + boosted["importance"][scope][f]["sd"] for f in features])
-             for scope in boosted["importance"]],
+            [Series(scope, features, *([imp[scope][f]["mean"] + k * imp[scope][f]["sd"]
+                                        for f in features] for k in (0, -1, 1)))
+             for scope in imp],
             xlabel="Input", ylabel="Drop in AUC", chart="errorbar", reference_line=0.0),
         *(ll144_blocks(a["ll144"]) if "ll144" in a else []),
     ]
@@ -70,13 +64,12 @@ def ll144_blocks(table: dict) -> list:
     share = format_share(table["min_share"], 0)
     lowest = []
     for p in table["parts"]:
-        rows = [r for r in p["rows"] if not r["excludable"]
-                and r["impact_ratio"]["value"] is not None]
-        if rows:
+        if rows := [r for r in p["rows"]
+                    if not r["excludable"] and r["impact_ratio"]["value"] is not None]:
             r = min(rows, key=lambda r: r["impact_ratio"]["value"])
             lowest.append(f"{p['title'].lower()}: {escape_markdown(r['category'])}, "
                           f"{format_prose(r['impact_ratio'])}")
-    out: list = [Text(
+    return [Text(
         "**The bias audit New York City asks for.** Local Law 144 lets an employer use an "
         "automated screener only after an independent bias audit, published in the form "
         f"{table['rule']} sets: per category of sex, of race/ethnicity and of their "
@@ -87,12 +80,6 @@ def ll144_blocks(table: dict) -> list:
         f"thumb. A category under {share} of the applicants may be left out of the impact "
         "ratios (§ 5-301(d)); the tables mark it, still show its numbers, and never let it "
         "set the denominator. `casebook audit --ll144` makes the same tables from a file; "
-        "the numbers describe synthetic applicants."
-    )]
-    # The same table, from the same code, as `casebook audit --ll144` writes it.
-    out.append(Text(ll144_markdown(table, level=4)))
-    return out
-
-
-def _drop(result: dict, scope: str, feature: str) -> str:
-    return format_number(result["importance"][scope][feature]["mean"])
+        "the numbers describe synthetic applicants."),
+        # The same table, from the same code, as `casebook audit --ll144` writes it.
+        Text(ll144_markdown(table, level=4))]

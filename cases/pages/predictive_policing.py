@@ -1,8 +1,6 @@
 """The predictive-policing page's own blocks: what the simulation of the loop shows."""
 
-from __future__ import annotations
-
-from fairness import format_prose, format_share
+from fairness import AuditResult, format_prose, format_share
 
 from ..blocks import Col, Figure, Series, Table, Text
 
@@ -14,16 +12,14 @@ MINORITY = "mostly minority"
 
 def blocks(record: dict) -> list:
     a, tracked = record["analyses"], record["tracked"]
-    sim, loops = a["simulation"], a["loops"]
-    crime = tracked["crime_share_mostly_minority"]
-    share = tracked["patrol_share_mostly_minority"]
+    sim, loops, crime = a["simulation"], a["loops"], tracked["crime_share_mostly_minority"]
+    share, main = tracked["patrol_share_mostly_minority"], record["manifest"]["knobs"]["records"]
     districts = [d["district"] for d in a["districts"]]
-    main = record["manifest"]["knobs"]["records"]
     # The audit of this city's stops under each way of recording (the runner's variants).
     audited = {v["knobs"]["records"]: v["headline"]["label"] for v in record["variants"]}
     audited[main] = record["headline"]
-    kinds = {g["group"]: g for g in record["audit"]["groups"]
-             if g["attribute"] == "district_group"}
+    minority, majority = (AuditResult(record["audit"]).group("district_group", g)
+                          for g in (MINORITY, "mostly majority"))
     across = loops[main]["across_runs"]
     finding = "; ".join(f"{RECORDS[k]}: {format_prose(share[k], 'percent')}" for k in share)
     return [
@@ -78,12 +74,10 @@ def blocks(record: dict) -> list:
              f"an offender, is {format_prose(across['hit_rate']['ratio'])} times theirs: an "
              "outcome test on hit rates would see little or no bias. A stop is a burden, so the "
              "audit's impact ratio compares the shares of residents *not* stopped: "
-             f"{format_prose(kinds[MINORITY]['favorable_rate'], 'percent')} in the "
-             "mostly-minority districts against "
-             f"{format_prose(kinds['mostly majority']['favorable_rate'], 'percent')}, a ratio "
-             f"of {format_prose(kinds[MINORITY]['impact_ratio'])}. Most residents are never "
-             "stopped, so that ratio stays near 1 even with a stop rate "
-             f"{format_prose(record['headline']['ratio'])} times the reference's: the "
-             "four-fifths rule of thumb from US employment selection is no test of fair "
-             "patrolling."),
+             f"{format_prose(minority['favorable_rate'], 'percent')} in the mostly-minority "
+             f"districts against {format_prose(majority['favorable_rate'], 'percent')}, a ratio "
+             f"of {format_prose(minority['impact_ratio'])}. Most residents are never stopped, so "
+             "that ratio stays near 1 even with a stop rate "
+             f"{format_prose(record['headline']['ratio'])} times the reference's: the four-fifths "
+             "rule of thumb from US employment selection is no test of fair patrolling."),
     ]
