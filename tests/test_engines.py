@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import warnings
 
 import duckdb
 import numpy as np
@@ -80,12 +81,14 @@ def spark():
         pytest.skip(f"Spark tests need Java: {why}")
     from pyspark.sql import SparkSession
 
-    session = (SparkSession.builder.master("local[2]").appName("casebook tests")
+    builder = (SparkSession.builder.master("local[2]").appName("casebook tests")
                .config("spark.sql.shuffle.partitions", "2")
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.session.timeZone", "UTC")
-               .getOrCreate())
+               .config("spark.sql.session.timeZone", "UTC"))
+    with warnings.catch_warnings():  # pyspark 4 on pandas 3: the audit converts through Arrow
+        warnings.simplefilter("ignore", FutureWarning)
+        session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
@@ -182,8 +185,6 @@ def test_dropped_rows_and_string_labels(frame, engine, request):
 def spark_or_table(engine, table, request):
     if engine != "spark":
         return table
-    import warnings
-
     with warnings.catch_warnings():  # pyspark 4 on pandas 3: converting through Arrow is fine
         warnings.simplefilter("ignore", FutureWarning)
         return request.getfixturevalue("spark").createDataFrame(table)
@@ -260,6 +261,18 @@ def test_cli_errors_from_duckdb_are_one_line_exit_2(tmp_path, case):
     assert "Traceback" not in r.stderr
     errors = [line for line in r.stderr.splitlines() if line.startswith("casebook: error:")]
     assert len(errors) == 1 and expected in errors[0], r.stderr
+
+
+def test_cli_spark_in_a_fresh_process_prints_no_python_warning(files, tmp_path):
+    if why := java_missing():
+        pytest.skip(f"Spark tests need Java: {why}")
+    r = _cli("audit", files["glob"], "--label", "y", "--prediction", "pred", "--sensitive",
+             "race", "--score", "score", "--bootstrap", "50", "--engine", "spark",
+             "--out", str(tmp_path / "o"))
+    assert r.returncode == 0, r.stderr
+    # Spark's own JVM start-up lines may remain; Python's warnings and tracebacks may not.
+    assert "Warning" not in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert (tmp_path / "o" / "audit.json").exists()
 
 
 def test_cli_engines_write_the_same_files(files, tmp_path, capsys):

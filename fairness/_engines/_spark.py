@@ -74,7 +74,8 @@ def session(master: str | None = None):
     if master.startswith("local"):
         builder = builder.config("spark.sql.shuffle.partitions", LOCAL_SHUFFLE_PARTITIONS)
     try:
-        spark = builder.getOrCreate()
+        with _quiet():  # starting a session checks pandas' version too
+            spark = builder.getOrCreate()
     except Exception as exc:  # py4j/JVM start-up failures have no common base class
         raise AuditInputError(f"Spark could not start on {master!r} ({_first(exc)})") from None
     spark.sparkContext.setLogLevel("ERROR")
