@@ -55,7 +55,8 @@ rows = con.sql("SELECT race, sex, y, y_hat, CAST(floor(score * 10000) AS INTEGER
 print(len(rows), time.perf_counter() - t)
 """
 
-IMPORTS = "import fairness, fairness._engines._duckdb, reports.cli, duckdb, sklearn, pandas"
+# What `casebook audit` loads (tests/test_layering.py checks it loads no more).
+IMPORTS = "import fairness, fairness._engines._duckdb, reports.cli, reports._report, duckdb"
 
 
 def _tree_rss_mb(pid: int) -> float:

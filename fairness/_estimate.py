@@ -27,7 +27,7 @@ from statistics import NormalDist
 from typing import Any
 
 import numpy as np
-from scipy.stats import chi2
+from scipy.special import gammaincinv
 
 # Interval methods, as each estimate's ``ci_method`` names them (``METHODS`` in words).
 WILSON = "wilson"
@@ -215,7 +215,9 @@ def estimate(value: float, replicates: np.ndarray | None, confidence: float, rea
 def _poisson_bounds(confidence: float) -> np.ndarray:
     """chi2(alpha/2; 2x) for x = 0..3, the one-sided Poisson bounds the correction uses."""
     alpha = 1 - confidence
-    return np.array([0.0, *(chi2.ppf(alpha / 2, 2 * x) for x in (1, 2, 3))])
+    # chi2.ppf(q, 2x) is 2 * gammaincinv(x, q), which is how scipy.stats computes it;
+    # scipy.special loads in a third of the time scipy.stats takes (audit start-up).
+    return np.array([0.0, *(2 * gammaincinv(x, alpha / 2) for x in (1, 2, 3))])
 
 
 def wilson_interval(x: np.ndarray, n: np.ndarray, confidence: float = 0.95

@@ -35,7 +35,7 @@ from fairness import (
     suppression,
 )
 
-from .pages._env import TEMPLATES, _finalize, cap, metric_label
+from ._env import TEMPLATES, _finalize, cap, metric_label
 
 FIGURE_METRICS = ("selection_rate", "tpr", "fpr")
 FINDING_METRICS = ("selection_rate", "tpr", "fpr", "ppv")

@@ -529,14 +529,25 @@ def make_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    from cases import CaseError
+def _is_input_error(exc: BaseException) -> bool:
+    """A bad input, told in one line: the CLI's, the engine's or a case's."""
     from fairness import AuditInputError
 
+    kinds: list[type] = [UsageError, AuditInputError]
+    # A CaseError comes only from the cases package: when it is not loaded (`casebook audit`
+    # never loads it, which saves a second of start-up) there can be none.
+    if (cases := sys.modules.get("cases")) is not None:
+        kinds.append(cases.CaseError)
+    return isinstance(exc, tuple(kinds))
+
+
+def main(argv: list[str] | None = None) -> int:
     try:
         args = make_parser().parse_args(argv)
         return args.func(args)
-    except (UsageError, AuditInputError, CaseError) as exc:
+    except Exception as exc:
+        if not _is_input_error(exc):
+            raise
         print(f"casebook: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `casebook list | head`: the reader has all it wants

@@ -79,3 +79,26 @@ def test_a_circle_is_seen(tmp_path):
     graph = _graph(tmp_path)
     assert _circle(graph) == ["cases.a", "cases.b", "cases.a"]
     assert "fairness._estimate" in _imports(tmp_path, tmp_path / "reports" / "c.py")
+
+
+def test_casebook_audit_loads_neither_the_cases_nor_scikit_learn(tmp_path):
+    """An auditor's start-up: the casebook's cases and the models behind them stay unloaded."""
+    import subprocess
+    import sys
+
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    path = tmp_path / "decisions.parquet"
+    pd.DataFrame({"g": rng.choice(["a", "b"], 500), "y": rng.integers(0, 2, 500),
+                  "p": rng.integers(0, 2, 500), "s": rng.random(500)}).to_parquet(path)
+    code = ("import sys; from reports.cli import main; rc = main(sys.argv[1:]); "
+            "print(sorted(m for m in sys.modules if m == 'scipy.stats' or m.split('.')[0] in "
+            "('cases', 'sklearn', 'fairlearn', 'aif360'))); sys.exit(rc)")
+    r = subprocess.run([sys.executable, "-c", code, "audit", str(path), "--label", "y",
+                        "--prediction", "p", "--sensitive", "g", "--score", "s",
+                        "--engine", "duckdb", "--no-cross-check", "--out", str(tmp_path / "o")],
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().splitlines()[-1] == "[]", r.stdout

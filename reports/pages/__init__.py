@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from cases import COMMUNICATION, PITFALLS, Case
 
+from .._env import environment
 from ._case import TABLE_METRICS, Context, FigureSpec, Page, group_rows, render_case
-from ._env import environment
 from ._narrative import read_narrative, shift_headings
 
 __all__ = ["Context", "FigureSpec", "Page", "cases_table", "coverage_table", "example_audit",

@@ -20,7 +20,7 @@ from cases.blocks import Figure, Table, Text
 from cases.pages import blocks_for
 from fairness import difference_kind, escape_markdown, format_number, metric_kind
 
-from ._env import code, environment, metric_label, safe_id
+from .._env import code, environment, metric_label, safe_id
 from ._narrative import print_sources, section_text, shift_headings
 
 TABLE_METRICS = ("selection_rate", "base_rate", "tpr", "fpr", "ppv", "accuracy")

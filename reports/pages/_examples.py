@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .._env import environment
 from ._case import Context
-from ._env import environment
 
 EXAMPLE_PARTS = ("html", "ll144", "suppress", "compare")
 EXAMPLE_FILES = {"audit.html": "examples/my-audit/audit.html",

@@ -1,4 +1,4 @@
-"""The Jinja2 environment of the pages: filters that format numbers and escape strings.
+"""The Jinja2 environment of pages and reports: filters that format numbers, escape strings.
 
 Every sentence a page shows is in a template (``templates/``); Python hands the
 templates numbers, estimates and names, never words. ``finalize`` refuses any
@@ -29,7 +29,7 @@ from fairness import (
     metric_kind,
 )
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "pages" / "templates"
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 
 
