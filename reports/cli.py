@@ -545,14 +545,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = make_parser().parse_args(argv)
         return args.func(args)
+    except BrokenPipeError:  # `casebook list | head`: the reader has all it wants
+        sys.stderr.close()
+        return 0
     except Exception as exc:
         if not _is_input_error(exc):
             raise
         print(f"casebook: error: {exc}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # `casebook list | head`: the reader has all it wants
-        sys.stderr.close()
-        return 0
     except KeyboardInterrupt:
         print("casebook: interrupted", file=sys.stderr)
         return 130

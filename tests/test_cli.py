@@ -167,3 +167,13 @@ def test_mitigations_lists_the_registry(capsys):
     out = capsys.readouterr().out.splitlines()
     assert "sensitive at prediction" in out[0]
     assert [line.split()[0] for line in out[1:]] == list(MITIGATIONS)
+
+
+def test_a_reader_that_stops_early_is_not_an_error():
+    """`casebook list | head -1`: the pipe closes before the command writes."""
+    proc = subprocess.Popen([sys.executable, "-m", "reports.cli", "list"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=Path(__file__).resolve().parent.parent)
+    proc.stdout.close()  # the reader is gone before the command has imported the cases
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, err
+    assert "Traceback" not in err and "Error" not in err, err
