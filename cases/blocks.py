@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["text", "number", "percent", "points", "count"]
+Kind = Literal["text", "number", "percent", "points", "count", "ratio"]
 CHART_KINDS = ("line", "errorbar")
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 MINUS = "\u2212"
 NBSP = "\u00a0"
-KINDS = ("number", "percent", "points", "count")
+KINDS = ("number", "percent", "points", "count", "ratio")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 _NEG_ZERO = re.compile(r"-(0(?:\.0+)?)(?![\d.])")
 
@@ -51,6 +51,8 @@ def _decimals(width: float | None, kind: str) -> int:
     percent = kind in ("percent", "points")
     if kind == "count":
         return 0
+    if kind == "ratio":  # read against a line (0.8): 0.827 must not print as 0.8
+        return max(2, _decimals(width, "number"))
     if width is None or not math.isfinite(width):
         return 1 if percent else 3
     if width <= 0:
@@ -85,10 +87,11 @@ def format_estimate(est: Any, kind: str = "number", *, percent: bool = False,
     ----------
     est : dict or fairness.Estimate or None
         ``{"value", "ci_low", "ci_high"}``.
-    kind : {"number", "percent", "points", "count"}
+    kind : {"number", "percent", "points", "count", "ratio"}
         A rate (``percent``), a difference of rates in percentage points
         without the sign (``points``), a count (``count``: whole numbers with
-        thousands separators), or anything else.
+        thousands separators), a ratio read against a threshold such as the
+        four-fifths line (``ratio``: at least two decimals), or anything else.
     percent : bool
         Shorthand for ``kind="percent"``.
     nbsp : bool
@@ -100,6 +103,8 @@ def format_estimate(est: Any, kind: str = "number", *, percent: bool = False,
     '−10 [−12, −7]'
     >>> format_estimate({"value": 0.52, "ci_low": 0.49, "ci_high": 0.55}, percent=True)
     '52% [49%, 55%]'
+    >>> format_estimate({"value": 0.827, "ci_low": 0.645, "ci_high": 1.0}, "ratio")
+    '0.83 [0.65, 1.00]'
     """
     if percent:
         kind = "percent"

@@ -193,7 +193,7 @@ def ll144_markdown(table: dict, suppress_below: int | None = None, level: int = 
                 note = [n for n in note if not n.startswith("under")]
             else:
                 cells = [f"{r['n']:,}", format_estimate(r["rate"], "percent"),
-                         format_estimate(r["impact_ratio"])]
+                         format_estimate(r["impact_ratio"], "ratio")]
             lines.append(f"| {escape_markdown(r['category'])} | " + " | ".join(cells)
                          + f" | {'; '.join(note)} |")
         lines.append("")

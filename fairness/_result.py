@@ -279,7 +279,7 @@ class AuditResult:
             cells = [escape_html(g["attribute"]), escape_html(g["group"]), f"{g['n']:,}"]
             cells += [escape_html(format_estimate(g["metrics"][m], metric_kind(m)))
                       for m in TABLE_METRICS]
-            cells.append(escape_html(format_estimate(g["impact_ratio"])))
+            cells.append(escape_html(format_estimate(g["impact_ratio"], "ratio")))
             cells.append(escape_html("; ".join(g["warnings"])))
             body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
         return (f"<p>Bias audit of {d['n_rows']:,} rows, {d['settings']['confidence']:.0%} "
@@ -405,7 +405,7 @@ def group_table_markdown(groups: list[dict], metrics=TABLE_METRICS,
             row = [escape_markdown(g["group"]), f"{g['n']:,}"]
             row += [format_estimate(g["metrics"][m], metric_kind(m)) for m in metrics]
             row += [format_estimate(g["favorable_rate"], "percent"),
-                    format_estimate(g["impact_ratio"])]
+                    format_estimate(g["impact_ratio"], "ratio")]
         row.append("; ".join(group_notes(g, suppressed=hide)))
         lines.append("| " + " | ".join(row) + " |")
     return lines

@@ -183,7 +183,7 @@ def cmd_audit(args) -> int:
         if shown:
             low = min(shown, key=lambda r: r["impact_ratio"]["value"])
             print(f"  LL144 {part['title'].lower()}: lowest impact ratio "
-                  f"{format_estimate(low['impact_ratio'])} ({low['category']!r}, against "
+                  f"{format_estimate(low['impact_ratio'], 'ratio')} ({low['category']!r}, against "
                   f"{part['most_selected']!r})")
     cc = d["cross_check"]
     if cc:

@@ -17,7 +17,7 @@ import pytest
 
 from cases import get_case
 from cases.blocks import Col, Figure, Series, Table, Text
-from fairness import format_prose
+from fairness import format_estimate, format_prose
 from reports import pages
 from reports._example import GROUPS, example_csv, make_loan_decisions
 from reports._figures import OKABE_ITO, save_svg
@@ -141,6 +141,16 @@ def test_a_number_cannot_reach_a_page_unformatted():
     with pytest.raises(TypeError, match="unformatted"):
         env.from_string("{{ x }}").render(x=0.123)
     assert env.from_string("{{ x|number }}").render(x=0.123) == "0.123"
+
+
+def test_impact_ratios_keep_two_decimals_on_every_page(record):
+    """0.827 against the 0.8 line must not read "0.8", wherever an impact ratio is printed."""
+    rec = copy.deepcopy(record)
+    g = next(g for g in rec["audit"]["groups"] if not g["is_reference"])
+    g["impact_ratio"] = _est(0.827, 0.645, 1.0)
+    md = _render(rec).markdown.replace("\u00a0", " ")
+    assert "0.83 [0.65, 1.00]" in md and "0.8 [0.6, 1.0]" not in md
+    assert format_estimate(g["impact_ratio"]) == "0.8 [0.6, 1.0]"  # a plain number would
 
 
 def test_mitigations_table_and_failures(record):

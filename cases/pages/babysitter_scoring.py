@@ -33,7 +33,7 @@ def blocks(record: dict) -> list:
              "against the label understates the gap.\n\n"
              "**A flag is a burden.** The four-fifths rule compares the favourable decision, "
              "not being flagged: Black candidates' rate of it is "
-             f"{format_prose(black['impact_ratio'])} times the highest group's ("
+             f"{format_prose(black['impact_ratio'], 'ratio')} times the highest group's ("
              + ("above" if "four_fifths" not in black["flags"] else "below") + " 0.8), while "
              f"they are flagged {format_prose(record['headline']['ratio'])} times as often as "
              "White candidates."),

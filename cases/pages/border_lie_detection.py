@@ -76,7 +76,7 @@ def blocks(record: dict) -> list:
                 [Col("Group"), Col("Share of travellers", "percent"),
                  Col("Volunteers in the lab", "count"), Col(f"{FLAGGED} innocent", "count"),
                  Col("Flagged who lie (PPV)", "percent"), Col("Liars caught (TPR)", "percent"),
-                 Col("Not flagged", "percent"), Col("Impact ratio (not-flagged rate)", "number"),
+                 Col("Not flagged", "percent"), Col("Impact ratio (not-flagged rate)", "ratio"),
                  Col("Under four-fifths")],
                 [[g["group"], g["share"], by[attr][g["group"]]["lab_n"],
                   by[attr][g["group"]]["innocent_flagged_per_100k"], g["metrics"]["ppv"],

@@ -49,7 +49,7 @@ def blocks(record: dict) -> list:
               [Col("Group"), Col("Real clips flagged (FPR)", "percent"), Col(
                   "Fakes missed (FNR)", "percent"), Col("Flagged clips that are fakes (PPV)",
                                                         "percent"),
-               Col("Impact ratio (not-flagged rate)", "number"), Col("Under four-fifths")],
+               Col("Impact ratio (not-flagged rate)", "ratio"), Col("Under four-fifths")],
               [[g["group"], g["metrics"]["fpr"], g["metrics"]["fnr"], g["metrics"]["ppv"],
                 g["impact_ratio"], "yes" if "four_fifths" in g["flags"] else "no"]
                for g in groups],

@@ -68,7 +68,7 @@ def ll144_blocks(table: dict) -> list:
                     if not r["excludable"] and r["impact_ratio"]["value"] is not None]:
             r = min(rows, key=lambda r: r["impact_ratio"]["value"])
             lowest.append(f"{p['title'].lower()}: {escape_markdown(r['category'])}, "
-                          f"{format_prose(r['impact_ratio'])}")
+                          f"{format_prose(r['impact_ratio'], 'ratio')}")
     return [Text(
         "**The bias audit New York City asks for.** Local Law 144 lets an employer use an "
         "automated screener only after an independent bias audit, published in the form "

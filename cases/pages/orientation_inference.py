@@ -120,7 +120,7 @@ def blocks(record: dict) -> list:
              "metric of the audit counts the people exposed, and the four-fifths rule, on not "
              "being inferred, is "
              + ("failed" if "four_fifths" in women["flags"] else "passed")
-             + f": women's impact ratio is {prose(women['impact_ratio'], 'number')}. Equal "
+             + f": women's impact ratio is {prose(women['impact_ratio'], 'ratio')}. Equal "
              "error rates make the outings fair, not fewer. **The conclusion is not to mitigate "
              "the system but not to build it**: inferring a person's orientation harms them "
              "when it is wrong and when it is right."),

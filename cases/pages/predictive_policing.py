@@ -76,8 +76,8 @@ def blocks(record: dict) -> list:
              "audit's impact ratio compares the shares of residents *not* stopped: "
              f"{format_prose(minority['favorable_rate'], 'percent')} in the mostly-minority "
              f"districts against {format_prose(majority['favorable_rate'], 'percent')}, a ratio "
-             f"of {format_prose(minority['impact_ratio'])}. Most residents are never stopped, so "
-             "that ratio stays near 1 even with a stop rate "
+             f"of {format_prose(minority['impact_ratio'], 'ratio')}. Most residents are never "
+             "stopped, so that ratio stays near 1 even with a stop rate "
              f"{format_prose(record['headline']['ratio'])} times the reference's: the four-fifths "
              "rule of thumb from US employment selection is no test of fair patrolling."),
     ]

@@ -40,7 +40,7 @@ def blocks(record: dict) -> list:
                Col("Machine essays caught", "percent"),
                Col("Flagged essays that are machine-written", "percent"),
                Col(f"False accusations per {1000:,} essays", "count"),
-               Col("Impact ratio (not-flagged rate)", "number"), Col("Under four-fifths")],
+               Col("Impact ratio (not-flagged rate)", "ratio"), Col("Under four-fifths")],
               [[k, x["n"], by[k]["human_essays"], x["metrics"]["fpr"], x["metrics"]["tpr"],
                 x["metrics"]["ppv"], by[k]["false_positives"], x["impact_ratio"],
                 "yes" if "four_fifths" in x["flags"] else "no"] for k, x in g.items()],

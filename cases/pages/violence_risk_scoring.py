@@ -54,8 +54,8 @@ def blocks(record: dict) -> list:
              f"are flagged {p(record['headline']['ratio'])} times as often as White people, and "
              "Black people who will never commit serious violence "
              f"{p(record['label_vs_truth']['vs_truth']['ratio'])} times as often as White people "
-             f"who will not; yet their impact ratio is {p(black['impact_ratio'])}, far above the "
-             "four-fifths line, because flags are rare."),
+             f"who will not; yet their impact ratio is {p(black['impact_ratio'], 'ratio')}, far "
+             "above the four-fifths line, because flags are rare."),
         Table("Calibration in the large, by area",
               [Col("Area"), Col("People", "count"), Col("Mean score", "percent"),
                Col("Recorded ÷ score", "number"), Col("True ÷ score", "number"),
