@@ -97,13 +97,18 @@ def cell(value: Any, kind: str = "number") -> str:
     return escape_markdown(format_number(value))
 
 
-@functools.cache
-def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=False,
+def new_environment(autoescape: bool) -> jinja2.Environment:
+    """An environment over the templates that refuses unformatted numbers (no filters yet)."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=autoescape,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined, finalize=_finalize,
     )
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    env = new_environment(autoescape=False)
     env.filters.update({
         "md": escape_markdown, "md_keep_code": md_keep_code, "html": escape_html,
         "html_code": html_with_code, "code": code, "cap": cap, "safe_id": safe_id,

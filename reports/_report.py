@@ -35,7 +35,7 @@ from fairness import (
     suppression,
 )
 
-from ._env import TEMPLATES, _finalize, cap, metric_label
+from ._env import cap, environment, metric_label, new_environment
 
 FIGURE_METRICS = ("selection_rate", "tpr", "fpr")
 FINDING_METRICS = ("selection_rate", "tpr", "fpr", "ppv")
@@ -66,11 +66,7 @@ def _negate(e: dict | None) -> dict | None:
 @functools.cache
 def html_environment() -> jinja2.Environment:
     """The templates' environment for HTML: autoescape on, the pages' number filters."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined, finalize=_finalize,
-    )
+    env = new_environment(autoescape=True)
     _add_filters(env)
     return env
 
@@ -88,14 +84,8 @@ def _add_filters(env: jinja2.Environment) -> None:
 @functools.cache
 def _markdown_environment() -> jinja2.Environment:
     """The pages' markdown environment (no autoescape; ``md`` escapes) with these filters."""
-    from .pages import environment
-
-    base = environment()
-    env = jinja2.Environment(
-        loader=base.loader, autoescape=False, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True, undefined=jinja2.StrictUndefined, finalize=_finalize,
-    )
-    env.filters.update(base.filters)
+    env = new_environment(autoescape=False)
+    env.filters.update(environment().filters)
     _add_filters(env)
     return env
 
